@@ -4,7 +4,9 @@
 2. interleave ∘ undo_interleave == identity, and the scan order equals TTT_SPEC §2.5's chunk bookkeeping;
 3. a partial last mini-batch == padding the sequence with tokens whose η is 0 (MODEL.md §5 decision);
 4. with all four gates α = 0 the block equals a local-attention-only block;
-5. the ZeroSNR schedule has a_0 = 0, a_N = 1, and N = 50 gives t = 999, 979, ..., 19.
+5. the ZeroSNR schedule has a_0 = 0, a_N = 1, and N = 50 gives t = 999, 979, ..., 19;
+6. the plainly written ops agree with torch built-ins (layer_norm, tanh-GELU, conv2d patch embed,
+   complex-multiplication RoPE, unpatchify as the inverse of patchify).
 Run: /usr/bin/python3 tools/reference/self_test.py
 """
 import os
@@ -143,8 +145,41 @@ def test_schedule():
     check("|s_0 - 1|", abs(s[0].item() - 1.0), 0.0)
 
 
+def test_builtins():
+    import torch.nn.functional as Fn
+    print("plain ops vs torch built-ins")
+    g = torch.Generator().manual_seed(3)
+    cfg = M.TttConfig.tiny()
+    x = torch.randn(50, 64, generator=g)
+    gam, bet = 1 + 0.1 * torch.randn(64, generator=g), 0.1 * torch.randn(64, generator=g)
+    check("layer_norm vs F.layer_norm", rel(M.layer_norm(x, gam, bet, 1e-6), Fn.layer_norm(x, (64,), gam, bet, 1e-6)), 1e-6)
+    check("gelu vs F.gelu(tanh)", rel(M.gelu(3 * x), Fn.gelu(3 * x, approximate="tanh")), 1e-6)
+    u = torch.randn(40, 16, generator=g, dtype=torch.float64)
+    std = torch.std(u, dim=-1, unbiased=True, keepdim=True)
+    check("ln_prime vs torch.std(unbiased)", rel(M.ln_prime(u, 1.0, 0.0, 1e-6), (u - u.mean(-1, keepdim=True)) / (std + 1e-6)), 1e-12)
+    lat = torch.randn(4, cfg.latentChannels, cfg.latentHeight, cfg.latentWidth, generator=g)
+    w = torch.randn(64, cfg.latentChannels, 2, 2, generator=g)
+    bias = torch.randn(64, generator=g)
+    conv = Fn.conv2d(lat, w, bias, stride=2)  # [T, D, 4, 6]
+    conv = conv.permute(0, 2, 3, 1).reshape(-1, 64)
+    mine = M.patch_embed(lat, {"patch_embed.weight": w, "patch_embed.bias": bias}, cfg)
+    check("patch_embed vs conv2d stride 2", rel(mine, conv), 1e-6)
+    check("unpatchify(patchify(x)) == x", (M.unpatchify(M.patchify(lat, cfg), 4, cfg) - lat).abs().max().item(), 0.0)
+    pt, ph, pw = M.video_positions(cfg, range(5))
+    cos, sin = M.rope_tables(pt, ph, pw, cfg)
+    q = torch.randn(len(pt), 4, 16, generator=g)
+    qc = torch.view_as_complex(q.reshape(len(pt), 4, 8, 2).contiguous())
+    rot = torch.polar(torch.ones_like(cos), torch.atan2(sin, cos))[:, None, :]
+    ref = torch.view_as_real(qc * rot).reshape(q.shape)
+    check("apply_rope vs complex multiplication", rel(M.apply_rope(q, cos, sin), ref), 1e-6)
+    # the t part of pair 1 of the token at frame 3 rotates by 3·θ^(-2/4) = 3·0.01
+    idx = pt.index(3)
+    check("rope angle, frame 3, t pair 1", abs(torch.atan2(sin[idx, 1], cos[idx, 1]).item() - 0.03), 1e-7)
+
+
 def main():
     torch.set_num_threads(1)
+    test_builtins()
     test_dual_primal()
     test_interleave()
     test_partial_equals_padding()

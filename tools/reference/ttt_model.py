@@ -16,6 +16,12 @@ GELU_C = 0.7978845608  # MODEL.md §4, the tanh-GELU constant (sqrt(2/pi) to 10 
 GELU_A = 0.044715
 
 
+def work_dtype():
+    """The working precision: float32 (torch's default dtype). The float64 tables of MODEL.md are rounded to it.
+    precision_check.py sets the default dtype to float64 to measure how sensitive each golden is to rounding."""
+    return torch.get_default_dtype()
+
+
 # ----------------------------------------------------------------------------------------------------------
 # §1 configuration
 # ----------------------------------------------------------------------------------------------------------
@@ -162,7 +168,7 @@ def rope_tables(pos_t, pos_h, pos_w, cfg):
         p = torch.as_tensor(pos, dtype=torch.float64)
         angles.append(p[:, None] * freq[None, :])
     ang = torch.cat(angles, dim=1)  # [L, d/2], float64
-    return torch.cos(ang).to(torch.float32), torch.sin(ang).to(torch.float32)
+    return torch.cos(ang).to(work_dtype()), torch.sin(ang).to(work_dtype())
 
 
 def apply_rope(x, cos, sin):
@@ -238,7 +244,7 @@ def time_sinusoid(t, D):
     k = torch.arange(half, dtype=torch.float64)
     f = torch.exp(-math.log(10000.0) * k / half)
     arg = float(t) * f
-    return torch.cat((torch.cos(arg), torch.sin(arg))).to(torch.float32)
+    return torch.cat((torch.cos(arg), torch.sin(arg))).to(work_dtype())
 
 
 def time_embed(t, W, cfg):
@@ -522,9 +528,9 @@ def sampler_schedule(N, guidance, guidance_power):
 def sample(noise, cond, uncond, steps, guidance, guidance_power, W, cfg):
     """Returns (final x, list of x after each step, schedule)."""
     ts, a64, sig64, s64 = sampler_schedule(steps, guidance, guidance_power)
-    a = a64.to(torch.float32)
-    sig = sig64.to(torch.float32)
-    s = s64.to(torch.float32)
+    a = a64.to(work_dtype())
+    sig = sig64.to(work_dtype())
+    s = s64.to(work_dtype())
     x = noise.clone()
     trajectory = []
     for i in range(steps):
