@@ -1,0 +1,130 @@
+using TttCluster.Model.Ttt;
+
+namespace TttCluster.Model.Plan;
+
+/// <summary>How the local executor runs the serial scans.</summary>
+public enum ScanSplit
+{
+    /// <summary>One scan call over the whole sequence per direction: the state never leaves memory.</summary>
+    WholeSequence,
+    /// <summary>One scan call per segment, the state serialised to bytes and back at every boundary, as between silos.</summary>
+    PerSegmentSerialized,
+}
+
+/// <summary>
+/// Runs the model over a whole story in one process, phase by phase as a cluster would (ARCHITECTURE.md, one step):
+/// 1. per segment: adaLN, local attention (with the halo frame), TTT inputs; 2. forward scan, segment by segment;
+/// 3. reverse scan; 4. per segment: gates, MLP. Each phase calls the same functions a silo calls.
+/// </summary>
+public sealed class LocalExecutor(ScanSplit split = ScanSplit.PerSegmentSerialized)
+{
+    /// <summary>Optional observer of phase progress: (layer, phase name, segment).</summary>
+    public Action<int, string, int>? Progress { get; init; }
+
+    /// <summary>The v-prediction F for every stream, [B][T, C, H, W].</summary>
+    public float[][] Forward(StepContext ctx, ReadOnlySpan<float> latent, IReadOnlyList<float[]> text)
+    {
+        var layout = ctx.Layout;
+        int n = layout.Segments;
+        var residual = new float[n][];
+        for (int k = 0; k < n; k++) residual[k] = SegmentEdges.Embed(ctx, k, latent, text);
+
+        for (int layer = 0; layer < ctx.Config.Layers; layer++)
+            RunBlock(ctx, layer, residual);
+
+        int frameSize = ctx.Config.LatentChannels * ctx.Config.LatentHeight * ctx.Config.LatentWidth;
+        var output = Enumerable.Range(0, ctx.Batch).Select(_ => new float[layout.Frames * frameSize]).ToArray();
+        for (int k = 0; k < n; k++)
+        {
+            float[] f = SegmentEdges.Final(ctx, k, residual[k]);
+            int frames = layout.OwnFrames(k);
+            for (int b = 0; b < ctx.Batch; b++)
+                f.AsSpan(b * frames * frameSize, frames * frameSize).CopyTo(output[b].AsSpan(layout.FirstOwnFrame(k) * frameSize));
+        }
+        return output;
+    }
+
+    /// <summary>One transformer block over all segments; <paramref name="residual"/> is updated in place.</summary>
+    public void RunBlock(StepContext ctx, int layer, float[][] residual)
+    {
+        var layout = ctx.Layout;
+        int n = layout.Segments, batch = ctx.Batch, d = ctx.Config.Width, p = ctx.Config.TokensPerFrame;
+
+        // Phase 1: attention per window; the halo frame goes in, its output comes back to the previous segment.
+        var attnOut = new float[n][];
+        var haloOut = new float[n][];
+        for (int k = 0; k < n; k++)
+        {
+            attnOut[k] = new float[residual[k].Length];
+            haloOut[k] = new float[batch * p * d];
+            float[] halo = k > 0 ? SegmentAttention.LastFrame(ctx, k - 1, residual[k - 1]) : [];
+            SegmentAttention.Attend(ctx, layer, k, residual[k], halo, attnOut[k], haloOut[k]);
+            Progress?.Invoke(layer, "attention", k);
+        }
+        for (int k = 0; k + 1 < n; k++) SegmentAttention.AverageSharedFrame(ctx, k, attnOut[k], haloOut[k + 1]);
+
+        // Phase 2: forward scan.
+        var forwardInputs = Enumerable.Range(0, n).Select(k => SegmentTtt.Prepare(ctx, layer, k, attnOut[k], reverse: false)).ToArray();
+        var forward = RunScan(ctx, layer, ScanDirection.Forward, forwardInputs);
+        var z = new float[n][];
+        for (int k = 0; k < n; k++) z[k] = SegmentTtt.Finish(ctx, layer, k, attnOut[k], forward.Gather(layout, k, ScanDirection.Forward), reverse: false);
+
+        // Phase 3: reverse scan over Z.
+        var reverseInputs = Enumerable.Range(0, n).Select(k => SegmentTtt.Prepare(ctx, layer, k, z[k], reverse: true)).ToArray();
+        var backward = RunScan(ctx, layer, ScanDirection.Backward, reverseInputs);
+
+        // Phase 4: gates, MLP.
+        for (int k = 0; k < n; k++)
+        {
+            float[] zPrime = SegmentTtt.Finish(ctx, layer, k, z[k], backward.Gather(layout, k, ScanDirection.Backward), reverse: true);
+            SegmentMlp.Apply(ctx, layer, k, residual[k], zPrime);
+            Progress?.Invoke(layer, "mlp", k);
+        }
+    }
+
+    private ScanOutputBuffer RunScan(StepContext ctx, int layer, ScanDirection direction, TttInputs[] inputs)
+    {
+        var cfg = ctx.Config;
+        var block = ctx.Parameters.Blocks[layer];
+        var layout = ctx.Layout;
+        var buffer = new ScanOutputBuffer(ctx.Batch, cfg.Heads, cfg.HeadDim, layout.TotalTokens);
+        var state = ScanState.Initial(ctx.Batch, cfg.Heads, cfg.HeadDim, block.W1, block.B1, block.W2, block.B2);
+        if (split == ScanSplit.WholeSequence)
+        {
+            TttInputs all = Concatenate(direction.SegmentOrder(layout).Select(k => inputs[k]).ToArray());
+            buffer.Store(TttScanner.Scan(state, all, 0, isLast: true, cfg.MiniBatch, block.TttLnWeight, block.TttLnBias, cfg.LayerNormEps));
+            return buffer;
+        }
+        foreach (int k in direction.SegmentOrder(layout))
+        {
+            state = ScanState.FromBytes(state.ToBytes());   // what crosses a silo boundary is exactly these bytes
+            var result = TttScanner.Scan(state, inputs[k], direction.RunStart(layout, k), direction.IsLastRun(layout, k),
+                cfg.MiniBatch, block.TttLnWeight, block.TttLnBias, cfg.LayerNormEps);
+            buffer.Store(result);
+            Progress?.Invoke(layer, direction.Reverse ? "reverse scan" : "forward scan", k);
+        }
+        return buffer;
+    }
+
+    /// <summary>Joins runs (already in direction order) into one run.</summary>
+    public static TttInputs Concatenate(IReadOnlyList<TttInputs> runs)
+    {
+        var first = runs[0];
+        int rows = runs.Sum(r => r.Rows), d = first.HeadDim;
+        var all = new TttInputs(first.Batch, first.Heads, d, rows);
+        for (int b = 0; b < first.Batch; b++)
+            for (int h = 0; h < first.Heads; h++)
+            {
+                int row = 0;
+                foreach (var run in runs)
+                {
+                    run.Q.AsSpan(run.VectorOffset(b, h, 0), run.Rows * d).CopyTo(all.Q.AsSpan(all.VectorOffset(b, h, row)));
+                    run.K.AsSpan(run.VectorOffset(b, h, 0), run.Rows * d).CopyTo(all.K.AsSpan(all.VectorOffset(b, h, row)));
+                    run.Target.AsSpan(run.VectorOffset(b, h, 0), run.Rows * d).CopyTo(all.Target.AsSpan(all.VectorOffset(b, h, row)));
+                    run.Eta.AsSpan(run.EtaOffset(b, h, 0), run.Rows).CopyTo(all.Eta.AsSpan(all.EtaOffset(b, h, row)));
+                    row += run.Rows;
+                }
+            }
+        return all;
+    }
+}
