@@ -24,13 +24,17 @@ public sealed class StepContext
     public Rope3D Rope { get; }
 
     public StepContext(ModelParameters parameters, SequenceLayout layout, int batch, int timestep)
+        : this(parameters, layout, batch, timestep, TimeEmbedding.Forward(parameters, timestep)) { }
+
+    /// <summary>A context for a given time embedding temb [Dt] (tests feed the reference's).</summary>
+    public StepContext(ModelParameters parameters, SequenceLayout layout, int batch, int timestep, float[] timeEmbedding)
     {
         if (!ReferenceEquals(parameters.Config, layout.Config) && parameters.Config != layout.Config)
             throw new ArgumentException("the layout was made for a different config than the weights");
         if (timestep is < 0 or > 999) throw new ArgumentOutOfRangeException(nameof(timestep), timestep, "DDPM timesteps are 0..999");
         Parameters = parameters; Layout = layout; Batch = batch; Timestep = timestep;
         int d = parameters.Config.Width;
-        float[] c = TimeEmbedding.Forward(parameters, timestep);
+        float[] c = (float[])timeEmbedding.Clone();
         Activations.Silu(c, c);
         BlockModulation = parameters.Blocks
             .Select(b => (new Modulation(Linear.ForwardVector(b.AdaAttn, c), d), new Modulation(Linear.ForwardVector(b.AdaMlp, c), d)))
