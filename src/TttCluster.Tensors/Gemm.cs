@@ -3,6 +3,7 @@ namespace TttCluster.Tensors;
 // TEMPORARY naive placeholder until the real kernels land (replaced by the OpenBLAS/managed implementation).
 public static class Gemm
 {
+    public static string BackendDescription => "naive placeholder";
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
         => SgemmManaged(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 

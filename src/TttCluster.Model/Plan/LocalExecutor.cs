@@ -44,7 +44,15 @@ public sealed class LocalExecutor(ScanSplit split = ScanSplit.PerSegmentSerializ
         return output;
     }
 
-    /// <summary>One transformer block over all segments; <paramref name="residual"/> is updated in place.</summary>
+    /// <summary>
+    /// Floats per token that one block keeps alive at its peak (the forward scan): the residual stream entering it, X′,
+    /// the scan inputs Q, K, Tg (3D) and η (H) of one direction, and the scan output. Z replaces X′ and the reverse
+    /// inputs replace the forward ones, so the peak never holds both.
+    /// </summary>
+    public static int ActivationFloatsPerToken(ModelConfig config) => 7 * config.Width + config.Heads;
+
+    /// <summary>One transformer block over all segments; <paramref name="residual"/> is updated in place.
+    /// Every per-segment array is dropped right after its last use, so peak memory is one layer's activations.</summary>
     public void RunBlock(StepContext ctx, int layer, float[][] residual)
     {
         var layout = ctx.Layout;
@@ -52,37 +60,43 @@ public sealed class LocalExecutor(ScanSplit split = ScanSplit.PerSegmentSerializ
 
         // Phase 1: attention per window; the halo frame goes in, its output comes back to the previous segment.
         var attnOut = new float[n][];
-        var haloOut = new float[n][];
+        var haloOut = new float[batch * p * d];
         for (int k = 0; k < n; k++)
         {
             attnOut[k] = new float[residual[k].Length];
-            haloOut[k] = new float[batch * p * d];
             float[] halo = k > 0 ? SegmentAttention.LastFrame(ctx, k - 1, residual[k - 1]) : [];
-            SegmentAttention.Attend(ctx, layer, k, residual[k], halo, attnOut[k], haloOut[k]);
+            SegmentAttention.Attend(ctx, layer, k, residual[k], halo, attnOut[k], haloOut);
+            if (k > 0) SegmentAttention.AverageSharedFrame(ctx, k - 1, attnOut[k - 1], haloOut);
             Progress?.Invoke(layer, "attention", k);
         }
-        for (int k = 0; k + 1 < n; k++) SegmentAttention.AverageSharedFrame(ctx, k, attnOut[k], haloOut[k + 1]);
 
-        // Phase 2: forward scan.
-        var forwardInputs = Enumerable.Range(0, n).Select(k => SegmentTtt.Prepare(ctx, layer, k, attnOut[k], reverse: false)).ToArray();
-        var forward = RunScan(ctx, layer, ScanDirection.Forward, forwardInputs);
+        // Phase 2: forward scan; Z replaces X' segment by segment.
+        var inputs = new TttInputs?[n];
+        for (int k = 0; k < n; k++) inputs[k] = SegmentTtt.Prepare(ctx, layer, k, attnOut[k], reverse: false);
+        var scanned = RunScan(ctx, layer, ScanDirection.Forward, inputs);
         var z = new float[n][];
-        for (int k = 0; k < n; k++) z[k] = SegmentTtt.Finish(ctx, layer, k, attnOut[k], forward.Gather(layout, k, ScanDirection.Forward), reverse: false);
+        for (int k = 0; k < n; k++)
+        {
+            z[k] = SegmentTtt.Finish(ctx, layer, k, attnOut[k], scanned.Gather(layout, k, ScanDirection.Forward), reverse: false);
+            attnOut[k] = null!;
+        }
 
         // Phase 3: reverse scan over Z.
-        var reverseInputs = Enumerable.Range(0, n).Select(k => SegmentTtt.Prepare(ctx, layer, k, z[k], reverse: true)).ToArray();
-        var backward = RunScan(ctx, layer, ScanDirection.Backward, reverseInputs);
+        for (int k = 0; k < n; k++) inputs[k] = SegmentTtt.Prepare(ctx, layer, k, z[k], reverse: true);
+        scanned = RunScan(ctx, layer, ScanDirection.Backward, inputs);
 
         // Phase 4: gates, MLP.
         for (int k = 0; k < n; k++)
         {
-            float[] zPrime = SegmentTtt.Finish(ctx, layer, k, z[k], backward.Gather(layout, k, ScanDirection.Backward), reverse: true);
+            float[] zPrime = SegmentTtt.Finish(ctx, layer, k, z[k], scanned.Gather(layout, k, ScanDirection.Backward), reverse: true);
+            z[k] = null!;
             SegmentMlp.Apply(ctx, layer, k, residual[k], zPrime);
             Progress?.Invoke(layer, "mlp", k);
         }
     }
 
-    private ScanOutputBuffer RunScan(StepContext ctx, int layer, ScanDirection direction, TttInputs[] inputs)
+    /// <summary>Runs one direction; each segment's inputs are released as soon as the scan has consumed them.</summary>
+    private ScanOutputBuffer RunScan(StepContext ctx, int layer, ScanDirection direction, TttInputs?[] inputs)
     {
         var cfg = ctx.Config;
         var block = ctx.Parameters.Blocks[layer];
@@ -91,15 +105,17 @@ public sealed class LocalExecutor(ScanSplit split = ScanSplit.PerSegmentSerializ
         var state = ScanState.Initial(ctx.Batch, cfg.Heads, cfg.HeadDim, block.W1, block.B1, block.W2, block.B2);
         if (split == ScanSplit.WholeSequence)
         {
-            TttInputs all = Concatenate(direction.SegmentOrder(layout).Select(k => inputs[k]).ToArray());
+            TttInputs all = Concatenate(direction.SegmentOrder(layout).Select(k => inputs[k]!).ToArray());
+            Array.Clear(inputs);
             buffer.Store(TttScanner.Scan(state, all, 0, isLast: true, cfg.MiniBatch, block.TttLnWeight, block.TttLnBias, cfg.LayerNormEps));
             return buffer;
         }
         foreach (int k in direction.SegmentOrder(layout))
         {
             state = ScanState.FromBytes(state.ToBytes());   // what crosses a silo boundary is exactly these bytes
-            var result = TttScanner.Scan(state, inputs[k], direction.RunStart(layout, k), direction.IsLastRun(layout, k),
+            var result = TttScanner.Scan(state, inputs[k]!, direction.RunStart(layout, k), direction.IsLastRun(layout, k),
                 cfg.MiniBatch, block.TttLnWeight, block.TttLnBias, cfg.LayerNormEps);
+            inputs[k] = null;
             buffer.Store(result);
             Progress?.Invoke(layer, direction.Reverse ? "reverse scan" : "forward scan", k);
         }

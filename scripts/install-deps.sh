@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages TttCluster needs, only those that are missing (idempotent; needs root or sudo).
+#   libopenblas0-pthread  GEMM backend (the engine falls back to a slower managed GEMM without it)
+#   python3-torch, python3-numpy  only for regenerating golden files (tools/reference); pass --reference to include them
+set -euo pipefail
+packages=(libopenblas0-pthread)
+if [ "${1:-}" = "--reference" ]; then packages+=(python3-torch python3-numpy); fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then echo "deps: all present (${packages[*]})"; exit 0; fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then sudo="sudo"; else
+    echo "deps: missing ${missing[*]}; run as root: apt-get update && apt-get install -y ${missing[*]}" >&2; exit 1
+  fi
+fi
+echo "deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null

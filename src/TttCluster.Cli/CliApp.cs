@@ -1,0 +1,45 @@
+using TttCluster.Cli.Commands;
+using TttCluster.Model;
+using TttCluster.Model.Weights;
+
+namespace TttCluster.Cli;
+
+/// <summary>`ttt`: dispatches a verb to Commands/. Expected failures (bad input) are one line on stderr and exit code 2.</summary>
+public static class CliApp
+{
+    public const string Help = """
+        ttt: TttCluster, minute-long text-to-video with Test-Time-Training diffusion transformers
+
+        usage:
+          ttt info WEIGHTS.safetensors             print a model file's config and tensor inventory
+          ttt eval ttt-scan --weights W --inputs IN --out OUT --mini-batch B
+                                                   run the TTT scan alone (docs/MODEL.md §7)
+          ttt bench [--quick] [--json FILE]        measure GEMM, TTT scan, attention and a denoising step
+        """;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            (args.Length == 0 ? error : output).WriteLine(Help);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            string[] rest = args[1..];
+            return args[0] switch
+            {
+                "info" => InfoCommand.Run(rest, output),
+                "eval" => EvalCommand.Run(rest, output),
+                "bench" => BenchCommand.Run(rest, output),
+                _ => throw new CliException($"unknown command '{args[0]}'; run `ttt --help`"),
+            };
+        }
+        catch (Exception e) when (e is CliException or WeightsFileException or ModelConfigException or FormatException or IOException
+                                      or UnauthorizedAccessException or ArgumentException)
+        {
+            error.WriteLine($"ttt: error: {e.Message}");
+            return 2;
+        }
+    }
+}

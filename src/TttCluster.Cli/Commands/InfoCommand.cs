@@ -1,0 +1,28 @@
+using TttCluster.Model;
+using TttCluster.Model.Parameters;
+using TttCluster.Model.Weights;
+
+namespace TttCluster.Cli.Commands;
+
+/// <summary>`ttt info WEIGHTS`: a model file's config and tensor inventory, checked against that config.</summary>
+public static class InfoCommand
+{
+    public static int Run(string[] args, TextWriter output)
+    {
+        var a = new CliArguments(args, new HashSet<string>(), new HashSet<string>());
+        string path = a.Positional(0, "the weights file (ttt info WEIGHTS.safetensors)");
+        using (var file = SafetensorsFile.Open(path))
+        {
+            output.WriteLine($"{path}: {file.Tensors.Count} tensors");
+            foreach (var t in file.Tensors)
+                output.WriteLine($"  {t.Name,-36} {t.DType,-5} {Tensors.Tensor.FormatShape(t.Shape.ToArray())}");
+        }
+        ModelParameters p = ModelFile.Load(path);   // validates names, shapes and values against the declared config
+        var c = p.Config;
+        output.WriteLine($"config: {c.ToJson()}");
+        output.WriteLine($"parameters: {ParameterInventory.CountParameters(c):N0}; {c.Layers} layers, width {c.Width}, {c.Heads} heads × {c.HeadDim}, " +
+                          $"mini-batch {c.MiniBatch}, {c.TokensPerFrame} tokens per latent frame, {c.TextTokensPerSegment} text tokens per segment");
+        output.WriteLine("all tensors present, shaped as the config says, and finite");
+        return 0;
+    }
+}

@@ -1,0 +1,82 @@
+using TttCluster.Model.Weights;
+
+namespace TttCluster.Cli.Tests;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ttt-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Golden(string name) => Path.Combine(AppContext.BaseDirectory, "golden", name);
+
+    private static (int Code, string Out, string Err) Ttt(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = CliApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void EvalTttScan_WritesTheReferenceOutputs()
+    {
+        string outPath = Path.Combine(_dir, "out.safetensors");
+        var (code, _, err) = Ttt("eval", "ttt-scan", "--weights", Golden("ttt_scan_partial.weights.safetensors"),
+            "--inputs", Golden("ttt_scan_partial.inputs.safetensors"), "--out", outPath, "--mini-batch", "16");
+        Assert.True(code == 0, err);
+        using var got = SafetensorsFile.Open(outPath);
+        using var expected = SafetensorsFile.Open(Golden("ttt_scan_partial.expected.safetensors"));
+        foreach (var name in new[] { "Z", "W1", "b1", "W2", "b2" })
+        {
+            float[] a = got.Read(name).Data, b = expected.Read(name).Data;
+            double maxDiff = a.Zip(b, (x, y) => Math.Abs(x - y)).Max(), maxRef = b.Max(Math.Abs);
+            Assert.True(maxDiff <= 1e-5 * maxRef, $"{name}: maxdiff {maxDiff:E2} vs max |ref| {maxRef:E2}");
+        }
+    }
+
+    [Fact]
+    public void EvalTttScan_WrongShapesNameTheTensor()
+    {
+        // Weights given as inputs: no XQ tensor there.
+        var (code, _, err) = Ttt("eval", "ttt-scan", "--weights", Golden("ttt_scan_even.weights.safetensors"),
+            "--inputs", Golden("ttt_scan_even.weights.safetensors"), "--out", Path.Combine(_dir, "o.safetensors"), "--mini-batch", "16");
+        Assert.Equal(2, code);
+        Assert.Contains("XQ", err);
+        Assert.False(File.Exists(Path.Combine(_dir, "o.safetensors")));
+    }
+
+    [Fact]
+    public void TruncatedWeights_GiveOneClearLine()
+    {
+        byte[] bytes = File.ReadAllBytes(Golden("tiny_weights.safetensors"));
+        string path = Path.Combine(_dir, "cut.safetensors");
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        var (code, _, err) = Ttt("info", path);
+        Assert.Equal(2, code);
+        Assert.Contains(path, err);
+        Assert.Contains("ttt: error:", err);
+    }
+
+    [Fact]
+    public void Info_PrintsConfigAndInventory()
+    {
+        var (code, output, err) = Ttt("info", Golden("tiny_weights.safetensors"));
+        Assert.True(code == 0, err);
+        Assert.Contains("blocks.1.ttt.W1", output);
+        Assert.Contains("\"headDim\":16", output);
+    }
+
+    [Theory]
+    [InlineData("eval ttt-scan --weights", "option --weights needs a value")]
+    [InlineData("eval ttt-scan --wieghts a", "unknown option --wieghts")]
+    [InlineData("eval ttt-scan --weights a --inputs b --out c --mini-batch zero", "expected a whole number")]
+    [InlineData("eval attention", "expected a component (ttt-scan)")]
+    [InlineData("frobnicate", "unknown command 'frobnicate'")]
+    public void BadArguments_SayWhatWasExpected(string line, string message)
+    {
+        var (code, _, err) = Ttt(line.Split(' '));
+        Assert.Equal(2, code);
+        Assert.Contains(message, err);
+    }
+}
