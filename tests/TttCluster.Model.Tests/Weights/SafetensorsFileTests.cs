@@ -244,4 +244,12 @@ public sealed class SafetensorsFileTests : IDisposable
     {
         Assert.Contains(expectedText, OpenFails(WriteRaw(header, [])).Message);
     }
+
+    [Fact]
+    public void Open_EscapedLoneSurrogateInANameIsRejected()
+    {
+        var error = OpenFails(WriteRaw("""{"\ud800":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", new byte[4]));
+
+        Assert.Contains("found a malformed string", error.Message);
+    }
 }

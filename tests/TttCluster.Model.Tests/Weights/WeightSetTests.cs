@@ -102,7 +102,8 @@ public sealed class WeightSetTests : IDisposable
         int extra = message.IndexOf("tensor 'extra.two': unexpected", StringComparison.Ordinal);
         Assert.True(missing > 0 && wrongShape > missing && extra > wrongShape, message);
         Assert.Contains("tensor 'final.linear.weight': missing: expected shape [16, 64]", message);
-        Assert.Equal("blocks.0.attn.q.bias", error.TensorName);
+        Assert.StartsWith($"{path}: the weights do not match the model", message);
+        Assert.Null(error.TensorName);
     }
 
     [Fact]
