@@ -20,13 +20,13 @@ public sealed class SafetensorsFile : IDisposable
     public const long MaxHeaderBytes = 100_000_000;
 
     /// <summary>Elements converted per step when reading 16-bit data, to bound the scratch buffer (512 KB).</summary>
-    private const int ChunkElements = 1 << 18;
+    internal const int ChunkElements = 1 << 18;
 
     /// <summary>
     /// Elements per read call for F32, which reads straight into the tensor and needs no scratch buffer: large, to
     /// keep the number of system calls low on multi-GB files, yet well within what one Span of bytes can address.
     /// </summary>
-    private const int F32ChunkElements = 1 << 24;
+    internal const int F32ChunkElements = 1 << 24;
 
     private readonly SafeFileHandle _handle;
     private readonly long _dataStart;

@@ -1,4 +1,5 @@
 using TttCluster.Model.Weights;
+using TttCluster.Tensors;
 
 namespace TttCluster.Model.Tests.Weights;
 
@@ -54,21 +55,39 @@ public sealed class SafetensorsReadTests : IDisposable
     }
 
     [Fact]
-    public void Read_LargeTensorSpanningManyChunksIsExact()
+    public void Read_F16SpanningSeveralChunksAtAnOddOffsetIsExact()
     {
-        // More elements than one read chunk (65536), at an odd byte offset, to cover the chunk boundaries.
-        const int count = 200_003;
+        int count = 2 * SafetensorsFile.ChunkElements + 3;
         var bits = new ushort[count];
-        for (int i = 0; i < count; i++) bits[i] = (ushort)(i % 0x7C00); // every finite positive half
+        for (int i = 0; i < count; i++) bits[i] = (ushort)(i % 0x7C00); // cycles through every finite positive half
         var data = new byte[2 + count * 2];
         RawSafetensors.U16(bits).CopyTo(data, 2);
-        using var file = OpenRaw($$$"""{"pad":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"h":{"dtype":"F16","shape":[{{{count}}}],"data_offsets":[2,{{{2 + count * 2}}}]}}""", data);
+        using var file = OpenRaw($$$"""{"pad":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"h":{"dtype":"F16","shape":[{{{count}}}],"data_offsets":[2,{{{data.Length}}}]}}""", data);
 
         float[] values = file.Read("h").Data;
 
-        for (int i = 0; i < count; i += 997)
-            Assert.Equal((float)BitConverter.UInt16BitsToHalf(bits[i]), values[i]);
-        Assert.Equal((float)BitConverter.UInt16BitsToHalf(bits[^1]), values[^1]);
+        for (int i = 0; i < count; i++)
+        {
+            if (values[i] != (float)BitConverter.UInt16BitsToHalf(bits[i]))
+                Assert.Fail($"element {i}: expected {(float)BitConverter.UInt16BitsToHalf(bits[i])}, found {values[i]}");
+        }
+    }
+
+    [Fact]
+    public void Read_F32SpanningTwoChunksIsExact()
+    {
+        string path = _dir.File("big.safetensors");
+        var tensor = new Tensor(SafetensorsFile.F32ChunkElements + 3);
+        for (int i = 0; i < tensor.Length; i++) tensor.Data[i] = i;
+        SafetensorsWriter.Write(path, [new("w", tensor)]);
+        using var file = SafetensorsFile.Open(path);
+
+        float[] values = file.Read("w").Data;
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] != (float)i) Assert.Fail($"element {i}: expected {(float)i}, found {values[i]}");
+        }
     }
 
     [Fact]
