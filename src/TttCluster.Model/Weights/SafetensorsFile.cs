@@ -19,8 +19,14 @@ public sealed class SafetensorsFile : IDisposable
     /// <summary>Headers past this are refused before allocating them; real headers are kilobytes.</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
-    /// <summary>Elements converted per step when reading 16-bit data, to bound the scratch buffer.</summary>
-    private const int ChunkElements = 1 << 16;
+    /// <summary>Elements converted per step when reading 16-bit data, to bound the scratch buffer (512 KB).</summary>
+    internal const int ChunkElements = 1 << 18;
+
+    /// <summary>
+    /// Elements per read call for F32, which reads straight into the tensor and needs no scratch buffer: large, to
+    /// keep the number of system calls low on multi-GB files, yet well within what one Span of bytes can address.
+    /// </summary>
+    internal const int F32ChunkElements = 1 << 24;
 
     private readonly SafeFileHandle _handle;
     private readonly long _dataStart;
@@ -129,9 +135,9 @@ public sealed class SafetensorsFile : IDisposable
     private void ReadF32(TensorInfo info, long fileOffset, float[] data)
     {
         // Straight into the float array: fp32 little-endian is the in-memory layout on every host .NET runs on today.
-        for (int start = 0; start < data.Length; start += ChunkElements)
+        for (int start = 0; start < data.Length; start += F32ChunkElements)
         {
-            Span<float> chunk = data.AsSpan(start, Math.Min(ChunkElements, data.Length - start));
+            Span<float> chunk = data.AsSpan(start, Math.Min(F32ChunkElements, data.Length - start));
             ReadExactly(Path, info.Name, _handle, fileOffset + (long)start * sizeof(float), MemoryMarshal.AsBytes(chunk));
             FloatCodec.SwapIfBigEndian(chunk);
         }

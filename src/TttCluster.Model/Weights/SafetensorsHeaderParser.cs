@@ -67,10 +67,10 @@ internal static class SafetensorsHeaderParser
         }
 
         CheckNoOverlap(path, tensors);
-        return (metadata ?? new Dictionary<string, string>(), tensors);
+        return (metadata ?? new Dictionary<string, string>().AsReadOnly(), tensors.AsReadOnly());
     }
 
-    private static Dictionary<string, string> ParseMetadata(string path, JsonElement element)
+    private static IReadOnlyDictionary<string, string> ParseMetadata(string path, JsonElement element)
     {
         if (element.ValueKind != JsonValueKind.Object)
             throw WeightsFileException.Mismatch(path, null, $"\"{MetadataKey}\" to be an object of strings", $"a JSON {Describe(element.ValueKind)}");
@@ -84,7 +84,7 @@ internal static class SafetensorsHeaderParser
             if (!metadata.TryAdd(entry.Name, entry.Value.GetString()!))
                 throw WeightsFileException.Mismatch(path, null, $"each \"{MetadataKey}\" key once", $"'{entry.Name}' twice (a duplicate JSON key)");
         }
-        return metadata;
+        return metadata.AsReadOnly();
     }
 
     private static TensorInfo ParseEntry(string path, string name, JsonElement entry, FileLayout layout)

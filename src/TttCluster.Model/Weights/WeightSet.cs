@@ -88,7 +88,8 @@ public static class WeightSet
                 message.Append($"\n  ... and {problems.Count - ListedPerKind} more like these");
         }
         if (hint is not null) message.Append("\nHint: ").Append(hint);
-        throw new WeightsFileException(file.Path, all[0].Tensor, message.ToString());
+        // No single tensor is to blame, so none is named up front; the list names each.
+        throw new WeightsFileException(file.Path, tensorName: null, message.ToString());
     }
 
     /// <summary>Names the likely cause when the mismatches follow a known pattern.</summary>

@@ -11,7 +11,7 @@ public sealed class WeightsFileException : IOException
     /// <summary>The file the problem was found in, as the caller named it.</summary>
     public string FilePath { get; }
 
-    /// <summary>The tensor at fault, or null when the problem is about the file as a whole.</summary>
+    /// <summary>The tensor at fault, or null when the problem is about the file as a whole or about several tensors.</summary>
     public string? TensorName { get; }
 
     public WeightsFileException(string filePath, string? tensorName, string problem, string? hint = null, Exception? innerException = null)

@@ -1,0 +1,17 @@
+namespace TttCluster.Model.Tests.Weights;
+
+/// <summary>A fresh directory per test, deleted with everything in it on dispose.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ttt-weights-tests", Guid.NewGuid().ToString("N"));
+
+    public TempDirectory() => Directory.CreateDirectory(Path);
+
+    /// <summary>A path for <paramref name="fileName"/> inside this directory.</summary>
+    public string File(string fileName) => System.IO.Path.Combine(Path, fileName);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
+    }
+}
