@@ -1,0 +1,48 @@
+using System.Runtime.CompilerServices;
+
+namespace TttCluster.Tensors.Kernels;
+
+/// <summary>
+/// Argument checks for the kernels. Messages name the argument as the caller wrote it and give both the needed
+/// and the actual size, so a shape error points at the line that made it.
+/// </summary>
+internal static class KernelGuard
+{
+    public static void NotNegative(int value, [CallerArgumentExpression(nameof(value))] string? name = null)
+    {
+        if (value < 0)
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be >= 0 but is {value}");
+    }
+
+    public static void Positive(int value, [CallerArgumentExpression(nameof(value))] string? name = null)
+    {
+        if (value <= 0)
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be > 0 but is {value}");
+    }
+
+    /// <summary>A row-major row stride must cover the row: stride >= max(1, width).</summary>
+    public static void RowStride(int stride, int width, string matrix, [CallerArgumentExpression(nameof(stride))] string? name = null)
+    {
+        if (stride < Math.Max(1, width))
+            throw new ArgumentOutOfRangeException(name, stride, $"{name} = {stride} but {matrix} has rows of {width} floats, so {name} must be >= {Math.Max(1, width)}");
+    }
+
+    /// <summary>The span must hold a row-major rows×cols matrix with the given row stride: (rows-1)·stride + cols floats.</summary>
+    public static void HoldsMatrix(int length, int rows, int cols, int stride, string matrix, [CallerArgumentExpression(nameof(length))] string? name = null)
+    {
+        long needed = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * stride + cols;
+        if (length < needed)
+            throw new ArgumentException($"{TrimLength(name)} has {length} floats but {matrix} ({rows}×{cols}, row stride {stride}) needs {needed}", TrimLength(name));
+    }
+
+    /// <summary>The span must hold at least <paramref name="needed"/> floats.</summary>
+    public static void HoldsAtLeast(int length, long needed, string what, [CallerArgumentExpression(nameof(length))] string? name = null)
+    {
+        if (length < needed)
+            throw new ArgumentException($"{TrimLength(name)} has {length} floats but {what} needs {needed}", TrimLength(name));
+    }
+
+    /// <summary>"a.Length" → "a": the parameter name for ArgumentException.ParamName.</summary>
+    private static string? TrimLength(string? expression) =>
+        expression is not null && expression.EndsWith(".Length", StringComparison.Ordinal) ? expression[..^".Length".Length] : expression;
+}
