@@ -10,18 +10,25 @@ namespace TttCluster.Benchmarks;
 /// </summary>
 public static class BenchmarkSuite
 {
-    public static int Run(bool quick, string? jsonPath, TextWriter log)
+    /// <summary>Groups that <c>--only</c> can pick; the sgemm baseline always runs.</summary>
+    public static readonly string[] Groups = ["gemm", "scan", "attention", "step", "layer"];
+
+    public static int Run(bool quick, string? jsonPath, TextWriter log, string? only = null)
     {
+        if (only is not null && !Groups.Contains(only))
+            throw new ArgumentException($"--only: expected one of {string.Join(", ", Groups)}, found '{only}'");
+        bool Want(string group) => only is null || only == group;
         var results = new BenchmarkResults(log);
         results.Info("gemm_backend", Gemm.BackendDescription);
         results.Info("processor_count", Environment.ProcessorCount.ToString());
         results.Info("mode", quick ? "quick" : "full");
 
         double baseline = GemmBenchmarks.SgemmBaseline(results);
-        GemmBenchmarks.ModelShapes(results, baseline, quick);
-        ScanAndAttentionBenchmarks.Run(results, baseline, quick);
-        StepBenchmarks.TinyStep(results, baseline, quick);
-        StepBenchmarks.CogVideoLayer(results, quick);
+        if (Want("gemm")) GemmBenchmarks.ModelShapes(results, baseline, quick);
+        if (Want("scan")) ScanAndAttentionBenchmarks.Scans(results, baseline, quick);
+        if (Want("attention")) ScanAndAttentionBenchmarks.Attentions(results, baseline, quick);
+        if (Want("step")) StepBenchmarks.TinyStep(results, baseline, quick);
+        if (Want("layer")) StepBenchmarks.CogVideoLayer(results, quick);
 
         if (jsonPath is not null)
         {

@@ -7,12 +7,18 @@ namespace TttCluster.Benchmarks;
 /// <summary>The two sequence mixers on their own: the TTT scan (one direction) and memory-efficient local attention.</summary>
 public static class ScanAndAttentionBenchmarks
 {
-    public static void Run(BenchmarkResults r, double baseline, bool quick)
+    public static void Scans(BenchmarkResults r, double baseline, bool quick)
     {
         var tiny = ModelConfig.Tiny();
         var big = ModelConfig.CogVideoX5B();
         Scan(r, baseline, "tiny", tiny, new SequenceLayout(tiny, 20).TotalTokens, batch: 2);
         Scan(r, baseline, "cogvideox5b", big, quick ? 2048 : 8192, batch: 1);
+    }
+
+    public static void Attentions(BenchmarkResults r, double baseline, bool quick)
+    {
+        var tiny = ModelConfig.Tiny();
+        var big = ModelConfig.CogVideoX5B();
         Attend(r, baseline, "tiny", new SequenceLayout(tiny, 1).WindowLength, tiny.Heads, tiny.Heads, tiny.HeadDim);
         Attend(r, baseline, "cogvideox5b", new SequenceLayout(big, 1).WindowLength, big.Heads, quick ? 2 : 8, big.HeadDim);
     }

@@ -14,7 +14,8 @@ public static class CliApp
           ttt info WEIGHTS.safetensors             print a model file's config and tensor inventory
           ttt eval ttt-scan --weights W --inputs IN --out OUT --mini-batch B
                                                    run the TTT scan alone (docs/MODEL.md §7)
-          ttt bench [--quick] [--json FILE]        measure GEMM, TTT scan, attention and a denoising step
+          ttt bench [--quick] [--json FILE] [--only gemm|scan|attention|step|layer]
+                                               measure GEMM, TTT scan, attention, a denoising step, a 5B layer
         """;
 
     public static int Run(string[] args, TextWriter output, TextWriter error)

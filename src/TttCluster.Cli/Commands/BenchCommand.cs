@@ -5,7 +5,7 @@ public static class BenchCommand
 {
     public static int Run(string[] args, TextWriter output)
     {
-        var a = new CliArguments(args, new HashSet<string> { "--json" }, new HashSet<string> { "--quick" });
-        return TttCluster.Benchmarks.BenchmarkSuite.Run(a.Flag("--quick"), a.Optional("--json"), output);
+        var a = new CliArguments(args, new HashSet<string> { "--json", "--only" }, new HashSet<string> { "--quick" });
+        return TttCluster.Benchmarks.BenchmarkSuite.Run(a.Flag("--quick"), a.Optional("--json"), output, a.Optional("--only"));
     }
 }

@@ -21,24 +21,19 @@ public static class Activations
         return 0.5f * (1f + t) + 0.5f * u * (1f - t * t) * GeluC * (1f + 3f * GeluA * u * u);
     }
 
+    /// <summary>y = gelu(x), vectorised in one pass (<see cref="GeluKernel"/>).</summary>
     public static void Gelu(ReadOnlySpan<float> x, Span<float> y)
     {
         Guard.SameLength(x, y);
-        for (int i = 0; i < x.Length; i++) y[i] = Gelu(x[i]);
+        GeluKernel.Forward(x, y, default, withDerivative: false);
     }
 
-    /// <summary>y = gelu(x) and dydx = gelu′(x) in one pass (one tanh per element).</summary>
+    /// <summary>y = gelu(x) and dydx = gelu′(x) from one shared tanh (the TTT inner loop needs both).</summary>
     public static void GeluWithDerivative(ReadOnlySpan<float> x, Span<float> y, Span<float> dydx)
     {
         Guard.SameLength(x, y);
         Guard.SameLength(x, dydx);
-        for (int i = 0; i < x.Length; i++)
-        {
-            float u = x[i];
-            float t = MathF.Tanh(GeluC * (u + GeluA * u * u * u));
-            y[i] = 0.5f * u * (1f + t);
-            dydx[i] = 0.5f * (1f + t) + 0.5f * u * (1f - t * t) * GeluC * (1f + 3f * GeluA * u * u);
-        }
+        GeluKernel.Forward(x, y, dydx, withDerivative: true);
     }
 
     public static float Sigmoid(float u) => 1f / (1f + MathF.Exp(-u));
