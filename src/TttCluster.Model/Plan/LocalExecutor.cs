@@ -18,7 +18,8 @@ public enum ScanSplit
 /// </summary>
 public sealed class LocalExecutor(ScanSplit split = ScanSplit.PerSegmentSerialized)
 {
-    /// <summary>Optional observer of phase progress: (layer, phase name, segment).</summary>
+    /// <summary>Optional observer of phase progress: (layer, phase name, segment). Segments of a parallel phase report
+    /// from several threads at once.</summary>
     public Action<int, string, int>? Progress { get; init; }
 
     /// <summary>The v-prediction F for every stream, [B][T, C, H, W].</summary>
@@ -58,41 +59,43 @@ public sealed class LocalExecutor(ScanSplit split = ScanSplit.PerSegmentSerializ
         var layout = ctx.Layout;
         int n = layout.Segments, batch = ctx.Batch, d = ctx.Config.Width, p = ctx.Config.TokensPerFrame;
 
-        // Phase 1: attention per window; the halo frame goes in, its output comes back to the previous segment.
+        // Phase 1: attention per window, segments in parallel; the halo frame goes in, its output comes back to the
+        // previous segment, which averages it into its last frame.
         var attnOut = new float[n][];
-        var haloOut = new float[batch * p * d];
-        for (int k = 0; k < n; k++)
+        var haloOut = new float[n][];
+        Parallel.For(0, n, k =>
         {
             attnOut[k] = new float[residual[k].Length];
+            haloOut[k] = k > 0 ? new float[batch * p * d] : [];
             float[] halo = k > 0 ? SegmentAttention.LastFrame(ctx, k - 1, residual[k - 1]) : [];
-            SegmentAttention.Attend(ctx, layer, k, residual[k], halo, attnOut[k], haloOut);
-            if (k > 0) SegmentAttention.AverageSharedFrame(ctx, k - 1, attnOut[k - 1], haloOut);
+            SegmentAttention.Attend(ctx, layer, k, residual[k], halo, attnOut[k], haloOut[k]);
             Progress?.Invoke(layer, "attention", k);
-        }
+        });
+        for (int k = 1; k < n; k++) SegmentAttention.AverageSharedFrame(ctx, k - 1, attnOut[k - 1], haloOut[k]);
 
         // Phase 2: forward scan; Z replaces X' segment by segment.
         var inputs = new TttInputs?[n];
-        for (int k = 0; k < n; k++) inputs[k] = SegmentTtt.Prepare(ctx, layer, k, attnOut[k], reverse: false);
+        Parallel.For(0, n, k => inputs[k] = SegmentTtt.Prepare(ctx, layer, k, attnOut[k], reverse: false));
         var scanned = RunScan(ctx, layer, ScanDirection.Forward, inputs);
         var z = new float[n][];
-        for (int k = 0; k < n; k++)
+        Parallel.For(0, n, k =>
         {
             z[k] = SegmentTtt.Finish(ctx, layer, k, attnOut[k], scanned.Gather(layout, k, ScanDirection.Forward), reverse: false);
             attnOut[k] = null!;
-        }
+        });
 
         // Phase 3: reverse scan over Z.
-        for (int k = 0; k < n; k++) inputs[k] = SegmentTtt.Prepare(ctx, layer, k, z[k], reverse: true);
+        Parallel.For(0, n, k => inputs[k] = SegmentTtt.Prepare(ctx, layer, k, z[k], reverse: true));
         scanned = RunScan(ctx, layer, ScanDirection.Backward, inputs);
 
         // Phase 4: gates, MLP.
-        for (int k = 0; k < n; k++)
+        Parallel.For(0, n, k =>
         {
             float[] zPrime = SegmentTtt.Finish(ctx, layer, k, z[k], scanned.Gather(layout, k, ScanDirection.Backward), reverse: true);
             z[k] = null!;
             SegmentMlp.Apply(ctx, layer, k, residual[k], zPrime);
             Progress?.Invoke(layer, "mlp", k);
-        }
+        });
     }
 
     /// <summary>Runs one direction; each segment's inputs are released as soon as the scan has consumed them.</summary>
