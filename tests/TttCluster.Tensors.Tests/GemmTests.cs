@@ -73,6 +73,22 @@ public class GemmTests
             }
     }
 
+    /// <summary>The TTT scan makes millions of small calls: after the first call on a thread, none may allocate.</summary>
+    [Fact]
+    public void SgemmManaged_DoesNotAllocateAfterWarmUp()
+    {
+        foreach (var (transA, transB) in new[] { (false, false), (true, false), (false, true), (true, true) })
+        {
+            var (a, lda, b, ldb, c, ldc) = Operands(transA, transB, 64, 256, 64, seed: 9);
+            Gemm.SgemmManaged(transA, transB, 64, 256, 64, 1f, a, lda, b, ldb, 0f, c, ldc);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++)
+                Gemm.SgemmManaged(transA, transB, 64, 256, 64, 1f, a, lda, b, ldb, 1f, c, ldc);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated == 0, $"100 calls (transA={transA}, transB={transB}) allocated {allocated} bytes");
+        }
+    }
+
     [Fact]
     public void Sgemm_ZeroKScalesC()
     {
