@@ -84,6 +84,8 @@ internal sealed unsafe class NativeBlas
         string? coreTypeSetting = coreType is null
             ? LibC.GetEnvironmentVariable(CoreTypeVariable)
             : LibC.SetEnvironmentVariableIfUnset(CoreTypeVariable, coreType);
+        if (string.IsNullOrEmpty(coreTypeSetting))
+            coreTypeSetting = null; // set but empty: OpenBLAS detects the core itself
 
         foreach (string name in CandidateNames)
         {
