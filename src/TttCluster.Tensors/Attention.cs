@@ -19,7 +19,12 @@ public static unsafe class Attention
     /// output must not overlap the inputs.
     /// </summary>
     public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
-                               int seqLen, int heads, int headDim, float scale)
+                               int seqLen, int heads, int headDim, float scale) =>
+        Forward(q, k, v, output, seqLen, heads, headDim, scale, maxDegreeOfParallelism: -1);
+
+    /// <summary><see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, float)"/> on at most the given number of threads (-1: all cores).</summary>
+    internal static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
+                                 int seqLen, int heads, int headDim, float scale, int maxDegreeOfParallelism)
     {
         KernelGuard.NotNegative(seqLen);
         KernelGuard.Positive(heads);
@@ -48,11 +53,11 @@ public static unsafe class Attention
                     headDim, head, q0, Math.Min(FlashAttentionTile.QueryTile, seqLen - q0), scale);
             }
 
-            if (tasks == 1 || work < MinParallelWork || Environment.ProcessorCount == 1)
+            if (tasks == 1 || work < MinParallelWork || Environment.ProcessorCount == 1 || maxDegreeOfParallelism == 1)
                 for (int task = 0; task < tasks; task++)
                     RunTile(task);
             else
-                Parallel.For(0, tasks, RunTile);
+                Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, RunTile);
         }
     }
 }

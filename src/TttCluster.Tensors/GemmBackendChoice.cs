@@ -19,6 +19,10 @@ internal sealed record GemmBackendChoice(GemmBackendKind Kind, NativeBlas? Blas,
     public static GemmBackendChoice Choose(string? setting, Func<NativeBlas?> loadOpenBlas, Func<string?> loadFailure)
     {
         string managed = $"managed {CpuFeatures.ManagedVectorWidth} GEMM";
+        // Measured on a 2-core Sapphire Rapids: 2048³ managed 255-285 GFLOP/s vs OpenBLAS SkylakeX 300-318.
+        string cost = CpuFeatures.ManagedVectorWidth == "Vector512"
+            ? "about 15% slower on large matrix products"
+            : "several times slower on large matrix products";
         string cores = $"{Environment.ProcessorCount} thread{(Environment.ProcessorCount == 1 ? "" : "s")}";
         string normalized = setting?.Trim().ToLowerInvariant() ?? "";
         string unknownSetting = normalized is "" or "managed" or "openblas" or "auto"
@@ -27,7 +31,7 @@ internal sealed record GemmBackendChoice(GemmBackendKind Kind, NativeBlas? Blas,
 
         if (normalized == "managed")
             return new GemmBackendChoice(GemmBackendKind.Managed, null, $"{managed} ({SettingVariable}=managed, {cores})",
-                $"ttt: {SettingVariable}=managed; using the {managed} instead of OpenBLAS, several times slower for large matrix products.");
+                $"ttt: {SettingVariable}=managed; using the {managed} instead of OpenBLAS, {cost}.");
 
         NativeBlas? blas = loadOpenBlas();
         if (blas is not null)
@@ -38,6 +42,6 @@ internal sealed record GemmBackendChoice(GemmBackendKind Kind, NativeBlas? Blas,
 
         string failure = loadFailure() ?? $"{NativeBlas.CandidateNames[0]} not found";
         return new GemmBackendChoice(GemmBackendKind.Managed, null, $"{managed} (OpenBLAS unavailable: {failure}, {cores})",
-            $"ttt: OpenBLAS ({failure}); using the {managed}, several times slower. Install it: apt-get install libopenblas0-pthread{unknownSetting}");
+            $"ttt: OpenBLAS ({failure}); using the {managed}, {cost}. Install it: apt-get install libopenblas0-pthread{unknownSetting}");
     }
 }

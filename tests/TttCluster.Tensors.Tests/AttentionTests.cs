@@ -56,6 +56,18 @@ public class AttentionTests
     }
 
     [Fact]
+    public void Forward_DoesNotDependOnTheThreadCount()
+    {
+        const int seqLen = 300, heads = 5, headDim = 16;
+        var (q, k, v) = Inputs(seqLen, heads, headDim, range: 1f);
+        float[] oneThread = new float[seqLen * heads * headDim], allThreads = new float[oneThread.Length];
+        Attention.Forward(q, k, v, oneThread, seqLen, heads, headDim, 0.25f, maxDegreeOfParallelism: 1);
+        Attention.Forward(q, k, v, allThreads, seqLen, heads, headDim, 0.25f, maxDegreeOfParallelism: -1);
+        int at = TestMatrices.FirstBitDifference(oneThread, allThreads);
+        Assert.True(at < 0, $"1 thread and {Environment.ProcessorCount} threads differ at index {at}");
+    }
+
+    [Fact]
     public void Forward_ShortOutputMessageNamesTheArgument()
     {
         float[] input = new float[10 * 32];

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TttCluster.Tensors.Kernels;
 
 namespace TttCluster.Tensors.Tests;
@@ -5,6 +6,8 @@ namespace TttCluster.Tensors.Tests;
 public class GemmTests
 {
     private const double Tolerance = 1e-4;
+
+    private static readonly ConcurrentDictionary<(bool, bool, int, int, int, float, float), double[]> ReferenceResults = new();
 
     public static TheoryData<bool, bool, int, int, int> Shapes()
     {
@@ -59,7 +62,7 @@ public class GemmTests
         float[] expected = (float[])c.Clone();
         RunManaged(transA, transB, m, n, k, a, lda, b, ldb, expected, ldc, PackingPolicy.Auto, ManagedGemm.KernelWidth.Auto);
 
-        foreach (var width in new[] { ManagedGemm.KernelWidth.Vector512, ManagedGemm.KernelWidth.Vector256, ManagedGemm.KernelWidth.Scalar })
+        foreach (var width in new[] { ManagedGemm.KernelWidth.Vector512, ManagedGemm.KernelWidth.Vector256, ManagedGemm.KernelWidth.Vector128, ManagedGemm.KernelWidth.Scalar })
             foreach (var policy in new[] { PackingPolicy.Always, PackingPolicy.Never })
             {
                 float[] actual = (float[])c.Clone();
@@ -68,6 +71,22 @@ public class GemmTests
                 Assert.True(at < 0, $"{width} kernel with packing {policy} differs from the default at index {at}: " +
                                     $"{(at < 0 ? 0 : expected[at])} vs {(at < 0 ? 0 : actual[at])} (maxdiff {MaxAbsDiff(expected, actual):G3})");
             }
+    }
+
+    /// <summary>The TTT scan makes millions of small calls: after the first call on a thread, none may allocate.</summary>
+    [Fact]
+    public void SgemmManaged_DoesNotAllocateAfterWarmUp()
+    {
+        foreach (var (transA, transB) in new[] { (false, false), (true, false), (false, true), (true, true) })
+        {
+            var (a, lda, b, ldb, c, ldc) = Operands(transA, transB, 64, 256, 64, seed: 9);
+            Gemm.SgemmManaged(transA, transB, 64, 256, 64, 1f, a, lda, b, ldb, 0f, c, ldc);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++)
+                Gemm.SgemmManaged(transA, transB, 64, 256, 64, 1f, a, lda, b, ldb, 1f, c, ldc);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated == 0, $"100 calls (transA={transA}, transB={transB}) allocated {allocated} bytes");
+        }
     }
 
     [Fact]
@@ -144,7 +163,9 @@ public class GemmTests
         foreach (var (alpha, beta) in new[] { (0.75f, -0.5f), (1.5f, 0f) })
         {
             var (a, lda, b, ldb, c, ldc) = Operands(transA, transB, m, n, k, seed: m + n + k);
-            double[] expected = GemmReference.Compute(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            // The same operands for every backend, so the (slow) double reference is computed once per case.
+            double[] expected = ReferenceResults.GetOrAdd((transA, transB, m, n, k, alpha, beta),
+                _ => GemmReference.Compute(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
             float[] padding = c.ToArray();
             sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 

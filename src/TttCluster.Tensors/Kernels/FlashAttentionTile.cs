@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace TttCluster.Tensors.Kernels;
@@ -12,8 +11,12 @@ namespace TttCluster.Tensors.Kernels;
 /// </summary>
 internal static unsafe class FlashAttentionTile
 {
-    /// <summary>Queries per tile: the width of every vector operation here, and the GEMMs' n.</summary>
-    public const int QueryTile = 64;
+    /// <summary>
+    /// Queries per tile: the width of every vector operation here, and the GEMMs' n. 128 rather than 64 halves
+    /// how often K and V stream through the cache (measured 9% faster at the CogVideoX-5B shape; 128 keys per
+    /// tile instead of 64 was slower).
+    /// </summary>
+    public const int QueryTile = 128;
 
     /// <summary>Keys per tile: the scores GEMM's m and the output GEMM's k.</summary>
     public const int KeyTile = 64;
@@ -45,19 +48,16 @@ internal static unsafe class FlashAttentionTile
             ManagedGemm.Run(false, false, keys, n, headDim, scale, keyRows, width, queryT, n, 0f, scoresT, n);
 
             // New running max per query; correction = exp(old max − new max) rescales what was summed so far.
-            ColumnMax(scoresT, keys, n, tileMax);
+            SoftmaxColumns.ColumnMax(scoresT, keys, n, tileMax);
             var maxSpan = new Span<float>(runningMax, n);
             TensorPrimitives.Max(new ReadOnlySpan<float>(tileMax, n), maxSpan, new Span<float>(tileMax, n));
             TensorPrimitives.Subtract(maxSpan, new ReadOnlySpan<float>(tileMax, n), new Span<float>(correction, n));
             TensorPrimitives.Exp(new ReadOnlySpan<float>(correction, n), new Span<float>(correction, n));
             new ReadOnlySpan<float>(tileMax, n).CopyTo(maxSpan);
 
-            // Pᵀ = exp(Sᵀ − max), in place; then sum = sum·correction + column sums of Pᵀ.
-            SubtractFromRows(scoresT, keys, n, runningMax);
-            var probabilities = new Span<float>(scoresT, keys * n);
-            TensorPrimitives.Exp(probabilities, probabilities);
+            // Pᵀ = exp(Sᵀ − max), in place; sum = sum·correction + column sums of Pᵀ.
             TensorPrimitives.Multiply(new ReadOnlySpan<float>(runningSum, n), new ReadOnlySpan<float>(correction, n), new Span<float>(runningSum, n));
-            AddColumnSums(scoresT, keys, n, runningSum);
+            SoftmaxColumns.ExpAndAddColumnSums(scoresT, keys, n, runningMax, runningSum);
 
             // Oᵀ = Oᵀ·correction + V_tileᵀ · Pᵀ                                (headDim, n)
             if (k0 > 0)
@@ -69,49 +69,6 @@ internal static unsafe class FlashAttentionTile
         TensorPrimitives.Reciprocal(new ReadOnlySpan<float>(runningSum, n), new Span<float>(correction, n));
         ScaleRows(outputT, headDim, n, correction);
         BlockTranspose.Transpose(outputT, n, headDim, n, output + (nint)q0 * width + column, width);
-    }
-
-    /// <summary>max[j] = max over r of block[r·n + j].</summary>
-    private static void ColumnMax(float* block, int rows, int n, float* max)
-    {
-        new ReadOnlySpan<float>(block, n).CopyTo(new Span<float>(max, n));
-        int j = 0;
-        for (; j + Vector<float>.Count <= n; j += Vector<float>.Count)
-        {
-            Vector<float> best = Vector.Load(max + j);
-            for (int r = 1; r < rows; r++)
-                best = Vector.Max(best, Vector.Load(block + (nint)r * n + j));
-            best.Store(max + j);
-        }
-        for (; j < n; j++)
-            for (int r = 1; r < rows; r++)
-                max[j] = MathF.Max(max[j], block[(nint)r * n + j]);
-    }
-
-    /// <summary>block[r·n + j] −= values[j].</summary>
-    private static void SubtractFromRows(float* block, int rows, int n, float* values)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            var row = new Span<float>(block + (nint)r * n, n);
-            TensorPrimitives.Subtract(row, new ReadOnlySpan<float>(values, n), row);
-        }
-    }
-
-    /// <summary>sums[j] += Σ_r block[r·n + j], rows added in order (keeps the result independent of vector width).</summary>
-    private static void AddColumnSums(float* block, int rows, int n, float* sums)
-    {
-        int j = 0;
-        for (; j + Vector<float>.Count <= n; j += Vector<float>.Count)
-        {
-            Vector<float> total = Vector.Load(sums + j);
-            for (int r = 0; r < rows; r++)
-                total += Vector.Load(block + (nint)r * n + j);
-            total.Store(sums + j);
-        }
-        for (; j < n; j++)
-            for (int r = 0; r < rows; r++)
-                sums[j] += block[(nint)r * n + j];
     }
 
     /// <summary>block[r·n + j] *= factors[j].</summary>

@@ -15,7 +15,7 @@ internal static unsafe class ManagedGemm
     public const int KBlock = 256;
 
     /// <summary>Which micro-kernel to use; tests force each to prove they agree.</summary>
-    internal enum KernelWidth { Auto, Vector512, Vector256, Scalar }
+    internal enum KernelWidth { Auto, Vector512, Vector256, Vector128, Scalar }
 
     /// <summary>C[m,n] = alpha·op(A)·op(B) + beta·C, row-major, on this thread. Arguments are already validated.</summary>
     public static void Run(bool transA, bool transB, int m, int n, int k, float alpha, float* a, nint lda, float* b, nint ldb,
@@ -29,7 +29,10 @@ internal static unsafe class ManagedGemm
             return;
         }
         if (width == KernelWidth.Auto)
-            width = Vector512.IsHardwareAccelerated ? KernelWidth.Vector512 : Vector256.IsHardwareAccelerated ? KernelWidth.Vector256 : KernelWidth.Scalar;
+            width = Vector512.IsHardwareAccelerated ? KernelWidth.Vector512
+                  : Vector256.IsHardwareAccelerated ? KernelWidth.Vector256
+                  : Vector128.IsHardwareAccelerated ? KernelWidth.Vector128
+                  : KernelWidth.Scalar;
         switch (width)
         {
             case KernelWidth.Vector512:
@@ -37,6 +40,9 @@ internal static unsafe class ManagedGemm
                 break;
             case KernelWidth.Vector256:
                 BlockedGemm<Vector256Kernel>.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, policy);
+                break;
+            case KernelWidth.Vector128:
+                BlockedGemm<Vector128Kernel>.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, policy);
                 break;
             default:
                 BlockedGemm<ScalarKernel>.Run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, policy);

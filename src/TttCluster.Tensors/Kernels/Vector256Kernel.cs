@@ -18,7 +18,12 @@ internal readonly unsafe struct Vector256Kernel : IMicroKernel
                                          float* c, nint ldc, float alpha, float beta, TileUpdate update)
         where TLayout : struct, IRowLayout
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector256<float> c00 = default, c01 = default;
+        Vector256<float> c10 = default, c11 = default;
+        Vector256<float> c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default;
+        Vector256<float> c40 = default, c41 = default;
+        Vector256<float> c50 = default, c51 = default;
         nint o1 = TLayout.Offset(1, aRowStride);
         nint o2 = TLayout.Offset(2, aRowStride);
         nint o3 = TLayout.Offset(3, aRowStride);

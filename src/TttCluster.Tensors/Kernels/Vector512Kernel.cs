@@ -19,7 +19,14 @@ internal readonly unsafe struct Vector512Kernel : IMicroKernel
                                          float* c, nint ldc, float alpha, float beta, TileUpdate update)
         where TLayout : struct, IRowLayout
     {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        Vector512<float> c00 = default, c01 = default;
+        Vector512<float> c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default;
+        Vector512<float> c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default;
+        Vector512<float> c70 = default, c71 = default;
         nint o1 = TLayout.Offset(1, aRowStride);
         nint o2 = TLayout.Offset(2, aRowStride);
         nint o3 = TLayout.Offset(3, aRowStride);

@@ -27,7 +27,10 @@ internal static class CpuFeatures
         }
     }
 
-    /// <summary>The widest SIMD register the managed kernels will use, for log lines: "Vector512", "Vector256" or "scalar".</summary>
+    /// <summary>The widest SIMD register the managed kernels will use, for log lines: "Vector512" ... "Vector128", or "scalar".</summary>
     public static string ManagedVectorWidth =>
-        Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : "scalar";
+        Vector512.IsHardwareAccelerated ? "Vector512"
+        : Vector256.IsHardwareAccelerated ? "Vector256"
+        : Vector128.IsHardwareAccelerated ? "Vector128"
+        : "scalar";
 }

@@ -63,7 +63,12 @@ internal sealed unsafe class NativeBlas
         get
         {
             string version = Config?.Split(' ', 3) is [var name, var number, ..] ? $"{name} {number}" : "OpenBLAS";
-            string core = CoreTypeSetting is null ? $"core {CoreName ?? "unknown"} detected by OpenBLAS" : $"{CoreTypeVariable}={CoreTypeSetting}";
+            string core = CoreTypeSetting is null
+                ? $"core {CoreName ?? "unknown"} detected by OpenBLAS"
+                : CoreName is null || string.Equals(CoreName, CoreTypeSetting, StringComparison.OrdinalIgnoreCase)
+                    ? $"{CoreTypeVariable}={CoreTypeSetting}"
+                    // Loaded by someone else before the variable was set, or an unknown name: say what really runs.
+                    : $"core {CoreName}, {CoreTypeVariable}={CoreTypeSetting} not honoured";
             return $"{version} ({core}, {Threads} thread{(Threads == 1 ? "" : "s")})";
         }
     }
@@ -79,6 +84,8 @@ internal sealed unsafe class NativeBlas
         string? coreTypeSetting = coreType is null
             ? LibC.GetEnvironmentVariable(CoreTypeVariable)
             : LibC.SetEnvironmentVariableIfUnset(CoreTypeVariable, coreType);
+        if (string.IsNullOrEmpty(coreTypeSetting))
+            coreTypeSetting = null; // set but empty: OpenBLAS detects the core itself
 
         foreach (string name in CandidateNames)
         {
