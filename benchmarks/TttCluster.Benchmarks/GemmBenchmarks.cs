@@ -27,6 +27,22 @@ public static class GemmBenchmarks
         return 2.0 * m * n * k / seconds / 1e9;
     }
 
+    private static double SingleThreadManaged(int m, int n, int k)
+    {
+        var rng = new GaussianRandom(1);
+        var a = new float[m * k];
+        var b = new float[k * n];
+        var c = new float[m * n];
+        rng.Fill(a, 1f);
+        rng.Fill(b, 1f);
+        const int calls = 2000;
+        double seconds = Stopwatches.MedianSeconds(() =>
+        {
+            for (int i = 0; i < calls; i++) Gemm.SgemmManaged(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+        }, 3, 0.5);
+        return 2.0 * m * n * k * calls / seconds / 1e9;
+    }
+
     /// <summary>The Linear layers of CogVideoX5B (one 3-second window of tokens) and of Tiny (one segment, 2 streams).</summary>
     public static void ModelShapes(BenchmarkResults r, double baseline, bool quick)
     {
@@ -49,6 +65,15 @@ public static class GemmBenchmarks
             seconds += f / (g * 1e9);
         }
         r.Add("gemm_cogvideox5b_block_linears_pct_of_baseline", 100 * flops / seconds / 1e9 / baseline, "%", "(FLOP-weighted: 4 projections + MLP)");
+
+        // The TTT scan's products, on the managed kernel on one thread (the scan runs one head per core).
+        foreach (var c in new[] { ModelConfig.Tiny(), big })
+        {
+            int b = c.MiniBatch, hd = c.HeadDim, hid = 4 * hd;
+            double g = SingleThreadManaged(b, hid, hd);
+            r.Add($"gemm_scan_{b}x{hid}x{hd}_managed_1thread_pct_of_baseline", 100 * g / baseline, "%",
+                $"{g:N1} GFLOP/s on one core (K·W1 of a mini-batch; the baseline uses two)");
+        }
 
         var tiny = ModelConfig.Tiny();
         int tinyRows = 2 * new SequenceLayout(tiny, 2).ChunkLength(1);

@@ -22,8 +22,9 @@ public static unsafe class Attention
                                int seqLen, int heads, int headDim, float scale) =>
         Forward(q, k, v, output, seqLen, heads, headDim, scale, maxDegreeOfParallelism: -1);
 
-    /// <summary><see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, float)"/> on at most the given number of threads (-1: all cores).</summary>
-    internal static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
+    /// <summary><see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, float)"/>
+    /// on at most the given number of threads (-1: all cores). Callers that already run windows in parallel pass 1.</summary>
+    public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, Span<float> output,
                                  int seqLen, int heads, int headDim, float scale, int maxDegreeOfParallelism)
     {
         KernelGuard.NotNegative(seqLen);

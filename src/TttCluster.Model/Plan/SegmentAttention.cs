@@ -69,7 +69,9 @@ public static class SegmentAttention
                     }
                 }
             }
-            Attention.Forward(q, kk, v, o, window, heads, hd, 1f / MathF.Sqrt(hd));
+            // Small windows run on this thread: the executor already runs segments in parallel.
+            bool smallWindow = (long)window * window * d < Gemm.SmallProductMacs;
+            Attention.Forward(q, kk, v, o, window, heads, hd, 1f / MathF.Sqrt(hd), smallWindow ? 1 : -1);
             Linear.Forward(block.AttnO, o, window, attn);
 
             Span<float> dst = attnOut.Slice(b * chunk * d, chunk * d);

@@ -52,7 +52,8 @@ public static class SegmentTtt
                     int off = inputs.VectorOffset(b, h, row);
                     qh.CopyTo(inputs.Q.AsSpan(off, hd));
                     kh.CopyTo(inputs.K.AsSpan(off, hd));
-                    TensorPrimitives.Subtract(v.AsSpan(r * d + h * hd, hd), kh, diff);
+                    ReadOnlySpan<float> vh = v.AsSpan(r * d + h * hd, hd);
+                    for (int c = 0; c < hd; c++) diff[c] = vh[c] - kh[c];
                     LayerNormKernel.ForwardUnbiasedStd(diff, inputs.Target.AsSpan(off, hd),
                         block.TttLnWeight.AsSpan(h * hd, hd), block.TttLnBias.AsSpan(h * hd, hd), cfg.LayerNormEps);
                     inputs.Eta[inputs.EtaOffset(b, h, row)] = etaScale * Activations.Sigmoid(gate[r * heads + h]) / cfg.MiniBatch;
@@ -65,8 +66,10 @@ public static class SegmentTtt
     /// <summary>x / max(‖x‖₂, 1e-12).</summary>
     private static void L2Normalize(Span<float> x)
     {
-        float norm = MathF.Max(MathF.Sqrt(TensorPrimitives.SumOfSquares(x)), 1e-12f);
-        TensorPrimitives.Divide(x, norm, x);
+        float squares = 0;
+        for (int i = 0; i < x.Length; i++) squares += x[i] * x[i];
+        float norm = MathF.Max(MathF.Sqrt(squares), 1e-12f);
+        for (int i = 0; i < x.Length; i++) x[i] /= norm;
     }
 
     /// <summary>

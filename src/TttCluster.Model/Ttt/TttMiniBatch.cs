@@ -46,20 +46,22 @@ public sealed class TttMiniBatch
         FillRows(z2, m, b2);
         Gemm.SgemmManaged(false, false, m, d, hid, 1f, a1, hid, w2, d, 1f, z2, d);             // (m, d)
 
-        // ℓ = ½‖γ⊙X̂ + β − Tg‖²  →  G2 = dℓ/dZ2 through the LayerNorm (closed form).
+        // ℓ = ½‖γ⊙X̂ + β − Tg‖²  →  G2 = dℓ/dZ2 through the LayerNorm (closed form). Plain loops: rows are d wide.
         for (int r = 0; r < m; r++)
         {
             Span<float> xr = xhat.Slice(r * d, d);
             z2.Slice(r * d, d).CopyTo(xr);
             float s = LayerNormKernel.NormalizeRow(xr, _eps);
             Span<float> gx = g2.Slice(r * d, d);
-            // Gx = γ ⊙ (γ⊙X̂ + β − Tg)
-            TensorPrimitives.Multiply(xr, gamma, gx);
-            TensorPrimitives.Add(gx, beta, gx);
-            TensorPrimitives.Subtract(gx, target.Slice(r * d, d), gx);
-            TensorPrimitives.Multiply(gx, gamma, gx);
-            float sumGx = TensorPrimitives.Sum(gx);
-            float sumGxXhat = TensorPrimitives.Dot(gx, xr);
+            ReadOnlySpan<float> tr = target.Slice(r * d, d);
+            float sumGx = 0, sumGxXhat = 0;
+            for (int c = 0; c < d; c++)
+            {
+                float g = gamma[c] * (gamma[c] * xr[c] + beta[c] - tr[c]);   // Gx = γ ⊙ (γ⊙X̂ + β − Tg)
+                gx[c] = g;
+                sumGx += g;
+                sumGxXhat += g * xr[c];
+            }
             // G2 = (d·Gx − ΣGx − X̂·Σ(Gx⊙X̂)) / (d·s)
             float inv = 1f / (d * s);
             for (int c = 0; c < d; c++) gx[c] = (d * gx[c] - sumGx - xr[c] * sumGxXhat) * inv;
@@ -73,15 +75,19 @@ public sealed class TttMiniBatch
         // Per-token weighted gradients, then one SGD step.
         for (int r = 0; r < m; r++)
         {
-            TensorPrimitives.Multiply(g2.Slice(r * d, d), eta[r], etaG2.Slice(r * d, d));
-            TensorPrimitives.Multiply(g1.Slice(r * hid, hid), eta[r], etaG1.Slice(r * hid, hid));
+            float e = eta[r];
+            Span<float> eg2 = etaG2.Slice(r * d, d), eg1 = etaG1.Slice(r * hid, hid);
+            ReadOnlySpan<float> g2r = g2.Slice(r * d, d), g1r = g1.Slice(r * hid, hid);
+            for (int c = 0; c < d; c++) eg2[c] = e * g2r[c];
+            for (int c = 0; c < hid; c++) eg1[c] = e * g1r[c];
         }
         Gemm.SgemmManaged(true, false, hid, d, m, -1f, a1, hid, etaG2, d, 1f, w2, d);          // W2 −= A1ᵀ·(η⊙G2)
         Gemm.SgemmManaged(true, false, d, hid, m, -1f, k, d, etaG1, hid, 1f, w1, hid);         // W1 −= Kᵀ·(η⊙G1)
         for (int r = 0; r < m; r++)
         {
-            TensorPrimitives.Subtract(b2, etaG2.Slice(r * d, d), b2);
-            TensorPrimitives.Subtract(b1, etaG1.Slice(r * hid, hid), b1);
+            ReadOnlySpan<float> eg2 = etaG2.Slice(r * d, d), eg1 = etaG1.Slice(r * hid, hid);
+            for (int c = 0; c < d; c++) b2[c] -= eg2[c];
+            for (int c = 0; c < hid; c++) b1[c] -= eg1[c];
         }
 
         // Output with the updated state: O = Q + γ⊙LN(gelu(Q·W1 + b1)·W2 + b2) + β.
@@ -95,9 +101,8 @@ public sealed class TttMiniBatch
             Span<float> o = output.Slice(r * d, d);
             z2.Slice(r * d, d).CopyTo(o);
             LayerNormKernel.NormalizeRow(o, _eps);
-            TensorPrimitives.Multiply(o, gamma, o);
-            TensorPrimitives.Add(o, beta, o);
-            TensorPrimitives.Add(o, q.Slice(r * d, d), o);
+            ReadOnlySpan<float> qr = q.Slice(r * d, d);
+            for (int c = 0; c < d; c++) o[c] = o[c] * gamma[c] + beta[c] + qr[c];
         }
     }
 

@@ -13,6 +13,12 @@ public static class LayerNormKernel
     {
         Guard.Length(x, rows * width);
         Guard.Length(y, rows * width);
+        if (width < ShortRow)
+        {
+            for (int r = 0; r < rows; r++)
+                ShortRowForward(x.Slice(r * width, width), y.Slice(r * width, width), gamma, beta, eps);
+            return;
+        }
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> xr = x.Slice(r * width, width);
@@ -27,12 +33,41 @@ public static class LayerNormKernel
         }
     }
 
+    /// <summary>Rows narrower than this (a head vector) use plain loops: a vectorised call costs more than the row.</summary>
+    public const int ShortRow = 128;
+
+    private static void ShortRowForward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps)
+    {
+        int width = x.Length;
+        float sum = 0;
+        for (int i = 0; i < width; i++) sum += x[i];
+        float mean = sum / width, squares = 0;
+        for (int i = 0; i < width; i++) { float c = x[i] - mean; y[i] = c; squares += c * c; }
+        float invStd = 1f / MathF.Sqrt(squares / width + eps);
+        if (gamma.IsEmpty)
+            for (int i = 0; i < width; i++) y[i] *= invStd;
+        else if (beta.IsEmpty)
+            for (int i = 0; i < width; i++) y[i] = y[i] * invStd * gamma[i];
+        else
+            for (int i = 0; i < width; i++) y[i] = y[i] * invStd * gamma[i] + beta[i];
+    }
+
     /// <summary>
     /// Normalises one row in place and returns its std s = sqrt(var_biased + eps), which the TTT inner gradient needs.
     /// </summary>
     public static float NormalizeRow(Span<float> row, float eps)
     {
         int width = row.Length;
+        if (width < ShortRow)
+        {
+            float total = 0;
+            for (int i = 0; i < width; i++) total += row[i];
+            float m = total / width, sq = 0;
+            for (int i = 0; i < width; i++) { float c = row[i] - m; row[i] = c; sq += c * c; }
+            float s = MathF.Sqrt(sq / width + eps), inv = 1f / s;
+            for (int i = 0; i < width; i++) row[i] *= inv;
+            return s;
+        }
         float mean = TensorPrimitives.Sum(row) / width;
         TensorPrimitives.Subtract(row, mean, row);
         float std = MathF.Sqrt(TensorPrimitives.SumOfSquares(row) / width + eps);
@@ -46,6 +81,16 @@ public static class LayerNormKernel
     public static void ForwardUnbiasedStd(ReadOnlySpan<float> u, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps)
     {
         int width = u.Length;
+        if (width < ShortRow)
+        {
+            float total = 0;
+            for (int i = 0; i < width; i++) total += u[i];
+            float m = total / width, sq = 0;
+            for (int i = 0; i < width; i++) { float c = u[i] - m; y[i] = c; sq += c * c; }
+            float inv = 1f / (MathF.Sqrt(sq / (width - 1)) + eps);
+            for (int i = 0; i < width; i++) y[i] = y[i] * inv * gamma[i] + beta[i];
+            return;
+        }
         float mean = TensorPrimitives.Sum(u) / width;
         TensorPrimitives.Subtract(u, mean, y);
         float std = MathF.Sqrt(TensorPrimitives.SumOfSquares(y) / (width - 1));
