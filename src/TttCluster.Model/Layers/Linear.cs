@@ -12,11 +12,11 @@ public static class Linear
     {
         Guard.Length(x, rows * layer.In);
         Guard.Length(y, rows * layer.Out);
-        for (int r = 0; r < rows; r++) layer.Bias.CopyTo(y.Slice(r * layer.Out, layer.Out));
         if (layer.WeightTransposed is { } wt)
-            Gemm.Sgemm(false, false, rows, layer.Out, layer.In, 1f, x, layer.In, wt, layer.Out, 1f, y, layer.Out);
+            Gemm.Sgemm(false, false, rows, layer.Out, layer.In, 1f, x, layer.In, wt, layer.Out, 0f, y, layer.Out);
         else
-            Gemm.Sgemm(false, true, rows, layer.Out, layer.In, 1f, x, layer.In, layer.Weight, layer.In, 1f, y, layer.Out);
+            Gemm.Sgemm(false, true, rows, layer.Out, layer.In, 1f, x, layer.In, layer.Weight, layer.In, 0f, y, layer.Out);
+        AddRowVector(y[..(rows * layer.Out)], rows, layer.Bias);
     }
 
     /// <summary>One input vector: y = W·x + b (the adaLN and time-embedding layers).</summary>

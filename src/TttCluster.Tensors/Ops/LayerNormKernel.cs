@@ -36,13 +36,21 @@ public static class LayerNormKernel
     /// <summary>Rows narrower than this (a head vector) use plain loops: a vectorised call costs more than the row.</summary>
     public const int ShortRow = 128;
 
-    private static void ShortRowForward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps)
+    /// <summary>y = x − mean(x) with plain loops; returns Σ y². y may alias x.</summary>
+    private static float CenterShortRow(ReadOnlySpan<float> x, Span<float> y)
     {
         int width = x.Length;
         float sum = 0;
         for (int i = 0; i < width; i++) sum += x[i];
         float mean = sum / width, squares = 0;
         for (int i = 0; i < width; i++) { float c = x[i] - mean; y[i] = c; squares += c * c; }
+        return squares;
+    }
+
+    private static void ShortRowForward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps)
+    {
+        int width = x.Length;
+        float squares = CenterShortRow(x, y);
         float invStd = 1f / MathF.Sqrt(squares / width + eps);
         if (gamma.IsEmpty)
             for (int i = 0; i < width; i++) y[i] *= invStd;
@@ -60,11 +68,7 @@ public static class LayerNormKernel
         int width = row.Length;
         if (width < ShortRow)
         {
-            float total = 0;
-            for (int i = 0; i < width; i++) total += row[i];
-            float m = total / width, sq = 0;
-            for (int i = 0; i < width; i++) { float c = row[i] - m; row[i] = c; sq += c * c; }
-            float s = MathF.Sqrt(sq / width + eps), inv = 1f / s;
+            float s = MathF.Sqrt(CenterShortRow(row, row) / width + eps), inv = 1f / s;
             for (int i = 0; i < width; i++) row[i] *= inv;
             return s;
         }
@@ -83,11 +87,7 @@ public static class LayerNormKernel
         int width = u.Length;
         if (width < ShortRow)
         {
-            float total = 0;
-            for (int i = 0; i < width; i++) total += u[i];
-            float m = total / width, sq = 0;
-            for (int i = 0; i < width; i++) { float c = u[i] - m; y[i] = c; sq += c * c; }
-            float inv = 1f / (MathF.Sqrt(sq / (width - 1)) + eps);
+            float inv = 1f / (MathF.Sqrt(CenterShortRow(u, y) / (width - 1)) + eps);
             for (int i = 0; i < width; i++) y[i] = y[i] * inv * gamma[i] + beta[i];
             return;
         }
