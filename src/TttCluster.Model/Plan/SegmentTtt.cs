@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using TttCluster.Model.Layers;
 using TttCluster.Model.Ttt;
@@ -11,6 +12,9 @@ namespace TttCluster.Model.Plan;
 /// </summary>
 public static class SegmentTtt
 {
+    /// <summary>Rows transposed together between token-major [C, H·d] and head-major [H, C, d].</summary>
+    private const int RowBlock = 64;
+
     /// <summary>
     /// Q, K (L2-normalised, global RoPE on video), Tg = LN′(V − K) and η for segment k's tokens <paramref name="x"/> [B, C, D],
     /// in the direction's order (the reverse direction visits the chunk back to front).
@@ -22,10 +26,10 @@ public static class SegmentTtt
         int d = cfg.Width, heads = cfg.Heads, hd = cfg.HeadDim, lt = cfg.TextTokensPerSegment;
         int chunk = ctx.Layout.ChunkLength(k);
         var inputs = new TttInputs(ctx.Batch, heads, hd, chunk);
-        var q = new float[chunk * d];
-        var kk = new float[chunk * d];
-        var v = new float[chunk * d];
-        var gate = new float[chunk * heads];
+        // Scratch from the shared pool: at the big model's size these are hundreds of MB each, and fresh arrays
+        // would be zeroed and page-faulted in on every call.
+        float[] q = ArrayPool<float>.Shared.Rent(chunk * d), kk = ArrayPool<float>.Shared.Rent(chunk * d);
+        float[] v = ArrayPool<float>.Shared.Rent(chunk * d), gate = ArrayPool<float>.Shared.Rent(chunk * heads);
         Span<float> diff = stackalloc float[hd];
         float etaScale = cfg.TttBaseLr / hd;
         for (int b = 0; b < ctx.Batch; b++)
@@ -35,31 +39,33 @@ public static class SegmentTtt
             Linear.Forward(block.TttK, xb, chunk, kk);
             Linear.Forward(block.TttV, xb, chunk, v);
             Linear.Forward(block.LrGate, xb, chunk, gate);
-            for (int r = 0; r < chunk; r++)
-            {
-                int row = reverse ? chunk - 1 - r : r;
-                (int frame, int pr, int pc) = r >= lt ? ctx.Layout.VideoPosition(k, r - lt) : (0, 0, 0);
+            // Rows in blocks, heads inside: the head-major writes of a block stay within a few pages per head
+            // (one row's 48 heads are megabytes apart in [H, C, d], and TLB misses are costly, more so in a VM).
+            for (int r0 = 0; r0 < chunk; r0 += RowBlock)
                 for (int h = 0; h < heads; h++)
-                {
-                    Span<float> qh = q.AsSpan(r * d + h * hd, hd), kh = kk.AsSpan(r * d + h * hd, hd);
-                    L2Normalize(qh);
-                    L2Normalize(kh);
-                    if (r >= lt)
+                    for (int r = r0; r < Math.Min(r0 + RowBlock, chunk); r++)
                     {
-                        ctx.Rope.Apply(qh, frame, pr, pc);
-                        ctx.Rope.Apply(kh, frame, pr, pc);
+                        int row = reverse ? chunk - 1 - r : r;
+                        Span<float> qh = q.AsSpan(r * d + h * hd, hd), kh = kk.AsSpan(r * d + h * hd, hd);
+                        L2Normalize(qh);
+                        L2Normalize(kh);
+                        if (r >= lt)
+                        {
+                            (int frame, int pr, int pc) = ctx.Layout.VideoPosition(k, r - lt);
+                            ctx.Rope.Apply(qh, frame, pr, pc);
+                            ctx.Rope.Apply(kh, frame, pr, pc);
+                        }
+                        int off = inputs.VectorOffset(b, h, row);
+                        qh.CopyTo(inputs.Q.AsSpan(off, hd));
+                        kh.CopyTo(inputs.K.AsSpan(off, hd));
+                        ReadOnlySpan<float> vh = v.AsSpan(r * d + h * hd, hd);
+                        for (int c = 0; c < hd; c++) diff[c] = vh[c] - kh[c];
+                        LayerNormKernel.ForwardUnbiasedStd(diff, inputs.Target.AsSpan(off, hd),
+                            block.TttLnWeight.AsSpan(h * hd, hd), block.TttLnBias.AsSpan(h * hd, hd), cfg.LayerNormEps);
+                        inputs.Eta[inputs.EtaOffset(b, h, row)] = etaScale * Activations.Sigmoid(gate[r * heads + h]) / cfg.MiniBatch;
                     }
-                    int off = inputs.VectorOffset(b, h, row);
-                    qh.CopyTo(inputs.Q.AsSpan(off, hd));
-                    kh.CopyTo(inputs.K.AsSpan(off, hd));
-                    ReadOnlySpan<float> vh = v.AsSpan(r * d + h * hd, hd);
-                    for (int c = 0; c < hd; c++) diff[c] = vh[c] - kh[c];
-                    LayerNormKernel.ForwardUnbiasedStd(diff, inputs.Target.AsSpan(off, hd),
-                        block.TttLnWeight.AsSpan(h * hd, hd), block.TttLnBias.AsSpan(h * hd, hd), cfg.LayerNormEps);
-                    inputs.Eta[inputs.EtaOffset(b, h, row)] = etaScale * Activations.Sigmoid(gate[r * heads + h]) / cfg.MiniBatch;
-                }
-            }
         }
+        foreach (var scratch in new[] { q, kk, v, gate }) ArrayPool<float>.Shared.Return(scratch);
         return inputs;
     }
 
@@ -86,16 +92,16 @@ public static class SegmentTtt
         var tanhVideo = new float[d];
         TensorPrimitives.Tanh(reverse ? block.GateBackwardText : block.GateForwardText, tanhText);
         TensorPrimitives.Tanh(reverse ? block.GateBackwardVideo : block.GateForwardVideo, tanhVideo);
-        var tokens = new float[chunk * d];
-        var projected = new float[chunk * d];
+        float[] tokens = ArrayPool<float>.Shared.Rent(chunk * d), projected = ArrayPool<float>.Shared.Rent(chunk * d);
         var z = new float[ctx.Batch * chunk * d];
         for (int b = 0; b < ctx.Batch; b++)
         {
-            // [H, C, d] → [C, H·d]: heads concatenated per token.
-            for (int h = 0; h < heads; h++)
-                for (int r = 0; r < chunk; r++)
-                    scanOutput.Slice(((b * heads + h) * chunk + r) * hd, hd).CopyTo(tokens.AsSpan(r * d + h * hd, hd));
-            LayerNormKernel.Forward(tokens, tokens, chunk, d, block.PostNormWeight, block.PostNormBias, cfg.LayerNormEps);
+            // [H, C, d] → [C, H·d]: heads concatenated per token, in row blocks for the same reason as in Prepare.
+            for (int r0 = 0; r0 < chunk; r0 += RowBlock)
+                for (int h = 0; h < heads; h++)
+                    for (int r = r0; r < Math.Min(r0 + RowBlock, chunk); r++)
+                        scanOutput.Slice(((b * heads + h) * chunk + r) * hd, hd).CopyTo(tokens.AsSpan(r * d + h * hd, hd));
+            LayerNormKernel.Forward(tokens.AsSpan(0, chunk * d), tokens, chunk, d, block.PostNormWeight, block.PostNormBias, cfg.LayerNormEps);
             Linear.Forward(block.TttO, tokens, chunk, projected);
             for (int r = 0; r < chunk; r++)
             {
@@ -104,6 +110,8 @@ public static class SegmentTtt
                 TensorPrimitives.Add(zr, x.Slice((b * chunk + r) * d, d), zr);
             }
         }
+        ArrayPool<float>.Shared.Return(tokens);
+        ArrayPool<float>.Shared.Return(projected);
         return z;
     }
 }
