@@ -14,6 +14,7 @@ public static class CliApp
           ttt info WEIGHTS.safetensors             print a model file's config and tensor inventory
           ttt eval ttt-scan --weights W --inputs IN --out OUT --mini-batch B
                                                    run the TTT scan alone (docs/MODEL.md §7)
+          ttt init-model --seed S --out FILE       write a seeded (untrained) Tiny model file
           ttt bench [--quick] [--json FILE] [--only gemm|scan|attention|step|layer]
                                                measure GEMM, TTT scan, attention, a denoising step, a 5B layer
         """;
@@ -33,6 +34,7 @@ public static class CliApp
                 "info" => InfoCommand.Run(rest, output),
                 "eval" => EvalCommand.Run(rest, output),
                 "bench" => BenchCommand.Run(rest, output),
+                "init-model" => InitModelCommand.Run(rest, output),
                 _ => throw new CliException($"unknown command '{args[0]}'; run `ttt --help`"),
             };
         }

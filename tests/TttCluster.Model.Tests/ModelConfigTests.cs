@@ -14,7 +14,7 @@ public class ModelConfigTests
     [Theory]
     [InlineData("HeadDim", "a multiple of 16")]
     [InlineData("Width", "Heads · HeadDim")]
-    [InlineData("MiniBatch", "at most the 112 tokens")]
+    [InlineData("MiniBatch", "at most the 136 tokens")]
     [InlineData("LatentWidth", "a multiple of Patch")]
     public void Validate_NamesFieldExpectedAndFound(string field, string expected)
     {

@@ -1,4 +1,5 @@
 using TttCluster.Model;
+using TttCluster.Model.Decoding;
 using TttCluster.Model.Parameters;
 using TttCluster.Model.Weights;
 
@@ -11,13 +12,25 @@ public static class InfoCommand
     {
         var a = new CliArguments(args, new HashSet<string>(), new HashSet<string>());
         string path = a.Positional(0, "the weights file (ttt info WEIGHTS.safetensors)");
+        bool isBundle;
         using (var file = SafetensorsFile.Open(path))
         {
             output.WriteLine($"{path}: {file.Tensors.Count} tensors");
             foreach (var t in file.Tensors)
                 output.WriteLine($"  {t.Name,-36} {t.DType,-5} {Tensors.Tensor.FormatShape(t.Shape.ToArray())}");
+            isBundle = file.Metadata.ContainsKey(TinyDecoderConfig.MetadataKey);
         }
-        ModelParameters p = ModelFile.Load(path);   // validates names, shapes and values against the declared config
+        // Validates names, shapes and values against the configs the file declares.
+        ModelParameters p;
+        if (isBundle)
+        {
+            var bundle = ModelBundle.Load(path);
+            p = bundle.Dit;
+            output.WriteLine($"renderable model: DiT + text encoder ({bundle.TextEncoder.TokensPerSegment} tokens a scene) + decoder " +
+                             $"({bundle.Decoder.Width}×{bundle.Decoder.Height} at {bundle.Decoder.FramesPerSecond} fps)");
+            output.WriteLine(bundle.IsTrained ? "weights: trained" : "weights: seeded initialisation, NOT trained (videos show the untrained model's output)");
+        }
+        else p = ModelFile.Load(path);
         var c = p.Config;
         output.WriteLine($"config: {c.ToJson()}");
         output.WriteLine($"parameters: {ParameterInventory.CountParameters(c):N0}; {c.Layers} layers, width {c.Width}, {c.Heads} heads × {c.HeadDim}, " +

@@ -22,6 +22,9 @@ public sealed class LocalExecutor(ScanSplit split = ScanSplit.PerSegmentSerializ
     /// from several threads at once.</summary>
     public Action<int, string, int>? Progress { get; init; }
 
+    /// <summary>Checked between phases (never inside a parallel loop), so a cancelled step stops within one phase.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     /// <summary>The v-prediction F for every stream, [B][T, C, H, W].</summary>
     public float[][] Forward(StepContext ctx, ReadOnlySpan<float> latent, IReadOnlyList<float[]> text)
     {
@@ -73,6 +76,7 @@ public sealed class LocalExecutor(ScanSplit split = ScanSplit.PerSegmentSerializ
         });
         for (int k = 1; k < n; k++) SegmentAttention.AverageSharedFrame(ctx, k - 1, attnOut[k - 1], haloOut[k]);
 
+        Cancellation.ThrowIfCancellationRequested();
         // Phase 2: forward scan; Z replaces X' segment by segment.
         var inputs = new TttInputs?[n];
         Parallel.For(0, n, k => inputs[k] = SegmentTtt.Prepare(ctx, layer, k, attnOut[k], reverse: false));
@@ -84,10 +88,12 @@ public sealed class LocalExecutor(ScanSplit split = ScanSplit.PerSegmentSerializ
             attnOut[k] = null!;
         });
 
+        Cancellation.ThrowIfCancellationRequested();
         // Phase 3: reverse scan over Z.
         Parallel.For(0, n, k => inputs[k] = SegmentTtt.Prepare(ctx, layer, k, z[k], reverse: true));
         scanned = RunScan(ctx, layer, ScanDirection.Backward, inputs);
 
+        Cancellation.ThrowIfCancellationRequested();
         // Phase 4: gates, MLP.
         Parallel.For(0, n, k =>
         {
@@ -115,6 +121,7 @@ public sealed class LocalExecutor(ScanSplit split = ScanSplit.PerSegmentSerializ
         }
         foreach (int k in direction.SegmentOrder(layout))
         {
+            Cancellation.ThrowIfCancellationRequested();
             state = ScanState.FromBytes(state.ToBytes());   // what crosses a silo boundary is exactly these bytes
             var result = TttScanner.Scan(state, inputs[k]!, direction.RunStart(layout, k), direction.IsLastRun(layout, k),
                 cfg.MiniBatch, block.TttLnWeight, block.TttLnBias, cfg.LayerNormEps);

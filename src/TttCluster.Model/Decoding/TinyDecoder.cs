@@ -1,0 +1,87 @@
+using TttCluster.Model.Layers;
+using TttCluster.Model.Parameters;
+using TttCluster.Tensors;
+
+namespace TttCluster.Model.Decoding;
+
+/// <summary>
+/// The Tiny model's decoder. Frame f lies between latent frames ⌊f/S⌋ and ⌊f/S⌋+1 (S = FramesPerLatentFrame), blended
+/// linearly; the blend is upsampled bilinearly by Upscale; each pixel's C-channel vector goes through a small MLP
+/// (C → Hidden → 3, GELU) and a sigmoid. Weights: <c>decoder.fc1</c> [Hidden, C], <c>decoder.fc2</c> [3, Hidden].
+/// </summary>
+public sealed class TinyDecoder : IVideoDecoder
+{
+    private readonly ModelConfig _model;
+    private readonly TinyDecoderConfig _config;
+    private readonly LinearWeights _fc1, _fc2;
+
+    public int Width => _model.LatentWidth * _config.Upscale;
+    public int Height => _model.LatentHeight * _config.Upscale;
+    public int FramesPerSecond => _config.FramesPerSecond;
+
+    public TinyDecoder(ModelConfig model, TinyDecoderConfig config, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        _model = model;
+        _config = config;
+        _fc1 = new LinearWeights(tensors["decoder.fc1.weight"].Data, tensors["decoder.fc1.bias"].Data, model.LatentChannels, config.Hidden);
+        _fc2 = new LinearWeights(tensors["decoder.fc2.weight"].Data, tensors["decoder.fc2.bias"].Data, config.Hidden, 3);
+    }
+
+    public static IReadOnlyList<(string Name, int[] Shape)> Inventory(ModelConfig model, TinyDecoderConfig config) =>
+    [
+        ("decoder.fc1.weight", [config.Hidden, model.LatentChannels]), ("decoder.fc1.bias", [config.Hidden]),
+        ("decoder.fc2.weight", [3, config.Hidden]), ("decoder.fc2.bias", [3]),
+    ];
+
+    public int FrameCount(int latentFrames) => (latentFrames - 1) * _config.FramesPerLatentFrame + 1;
+
+    public void DecodeFrame(ReadOnlySpan<float> latent, int latentFrames, int frame, Span<float> rgb)
+    {
+        int c = _model.LatentChannels, h = _model.LatentHeight, w = _model.LatentWidth, s = _config.FramesPerLatentFrame;
+        int plane = h * w, pixels = Width * Height;
+        if ((uint)frame >= (uint)FrameCount(latentFrames))
+            throw new ArgumentOutOfRangeException(nameof(frame), frame, $"the video has {FrameCount(latentFrames)} frames");
+        Guard.Length(latent, latentFrames * c * plane);
+        Guard.Length(rgb, 3 * pixels);
+
+        // Blend the two latent frames around this video frame.
+        int t0 = frame / s;
+        float blend = t0 + 1 < latentFrames ? (frame % s) / (float)s : 0f;
+        var z = new float[c * plane];
+        ReadOnlySpan<float> a = latent.Slice(t0 * c * plane, c * plane);
+        ReadOnlySpan<float> b = t0 + 1 < latentFrames ? latent.Slice((t0 + 1) * c * plane, c * plane) : a;
+        for (int i = 0; i < z.Length; i++) z[i] = (1f - blend) * a[i] + blend * b[i];
+
+        // Bilinear upsampling (pixel centres aligned, edges clamped) into a [pixels, C] matrix.
+        var up = new float[pixels * c];
+        for (int y = 0; y < Height; y++)
+        {
+            float sy = Math.Clamp((y + 0.5f) / _config.Upscale - 0.5f, 0f, h - 1);
+            int y0 = (int)sy, y1 = Math.Min(y0 + 1, h - 1);
+            float fy = sy - y0;
+            for (int x = 0; x < Width; x++)
+            {
+                float sx = Math.Clamp((x + 0.5f) / _config.Upscale - 0.5f, 0f, w - 1);
+                int x0 = (int)sx, x1 = Math.Min(x0 + 1, w - 1);
+                float fx = sx - x0;
+                for (int ch = 0; ch < c; ch++)
+                {
+                    ReadOnlySpan<float> p = z.AsSpan(ch * plane, plane);
+                    float top = p[y0 * w + x0] + fx * (p[y0 * w + x1] - p[y0 * w + x0]);
+                    float bottom = p[y1 * w + x0] + fx * (p[y1 * w + x1] - p[y1 * w + x0]);
+                    up[(y * Width + x) * c + ch] = top + fy * (bottom - top);
+                }
+            }
+        }
+
+        // Per-pixel MLP, then sigmoid into [0, 1], written planar.
+        var hidden = new float[pixels * _config.Hidden];
+        Linear.Forward(_fc1, up, pixels, hidden);
+        Activations.Gelu(hidden, hidden);
+        var colours = new float[pixels * 3];
+        Linear.Forward(_fc2, hidden, pixels, colours);
+        for (int i = 0; i < pixels; i++)
+            for (int ch = 0; ch < 3; ch++)
+                rgb[ch * pixels + i] = Activations.Sigmoid(colours[i * 3 + ch]);
+    }
+}
