@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages TttCluster needs, only those that are missing (idempotent; needs root or sudo).
 #   libopenblas0-pthread  GEMM backend (the engine falls back to a slower managed GEMM without it)
+#   ffmpeg                video output: MP4 encoding (libx264) and ffprobe; the Video tests run both
 #   python3-torch, python3-numpy  only for regenerating golden files (tools/reference); pass --reference to include them
 set -euo pipefail
-packages=(libopenblas0-pthread)
+packages=(libopenblas0-pthread ffmpeg)
 if [ "${1:-}" = "--reference" ]; then packages+=(python3-torch python3-numpy); fi
 missing=()
 for p in "${packages[@]}"; do
