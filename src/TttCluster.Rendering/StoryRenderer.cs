@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using TttCluster.Model;
+using TttCluster.Video;
+
+namespace TttCluster.Rendering;
+
+/// <summary>
+/// The main job of the embedded default: scenes → latents (the model) → RGB frames (the decoder) → H.264 MP4
+/// (ffmpeg), plus a contact sheet with the middle frame of every scene. Frames stream from the decoder into ffmpeg,
+/// so a minute of video is never held in memory. A cancelled or failed render leaves no video file behind.
+/// </summary>
+public sealed class StoryRenderer(ModelBundle model)
+{
+    public RenderResult Render(RenderRequest request, string videoPath, string? latentsPath, Action<RenderProgress>? progress,
+        CancellationToken cancel)
+    {
+        var total = Stopwatch.StartNew();
+        var sampler = new LatentSampler(model);
+        var layout = sampler.LayoutFor(request);
+        float[]? lastLatents = null;
+        int stepsDone = 0;
+        float[] latents;
+        var modelClock = Stopwatch.StartNew();
+        try
+        {
+            latents = sampler.Sample(request, progress, (i, x) => { lastLatents = (float[])x.Clone(); stepsDone = i + 1; }, cancel);
+        }
+        catch (OperationCanceledException e)
+        {
+            string kept = "no video was written";
+            if (latentsPath is not null && lastLatents is not null)
+            {
+                LatentsFile.Write(latentsPath, lastLatents, layout, request, stepsDone);
+                kept += $"; the latents after step {stepsDone}/{request.Sampler.Steps} are in {latentsPath}";
+            }
+            throw new RenderCancelledException($"stopped during denoising step {stepsDone + 1}/{request.Sampler.Steps}: {kept}", e);
+        }
+        double modelSeconds = modelClock.Elapsed.TotalSeconds;
+        if (latentsPath is not null) LatentsFile.Write(latentsPath, latents, layout, request, request.Sampler.Steps);
+
+        var (decoderSeconds, ffmpegSeconds, contactPath, frames) = Encode(latents, layout, videoPath, progress, cancel);
+        progress?.Invoke(new RenderProgress("done", request.Sampler.Steps, request.Sampler.Steps, -1, 0, "done", frames, frames));
+        var d = model.Decoder;
+        return new RenderResult(videoPath, contactPath, latentsPath, frames, d.Width, d.Height, d.FramesPerSecond,
+            new RenderTimings(modelSeconds, decoderSeconds, ffmpegSeconds, total.Elapsed.TotalSeconds));
+    }
+
+    private (double Decoder, double Ffmpeg, string ContactPath, int Frames) Encode(float[] latents, SequenceLayout layout, string videoPath,
+        Action<RenderProgress>? progress, CancellationToken cancel)
+    {
+        var decoder = model.Decoder;
+        int frames = decoder.FrameCount(layout.Frames);
+        var spec = new VideoSpec(decoder.Width, decoder.Height, decoder.FramesPerSecond, frames);
+        // The contact sheet shows the middle frame of each scene's 3-second segment.
+        var perScene = new HashSet<int>();
+        int perLatent = (frames - 1) / (layout.Frames - 1), f = layout.Config.FramesPerSegment;
+        for (int k = 0; k < layout.Segments; k++) perScene.Add(f * k * perLatent + f * perLatent / 2);
+        var sheetFrames = new List<byte[]>();
+        var rgb = new float[3 * decoder.Width * decoder.Height];
+        var bytes = new byte[spec.FrameBytes];
+        var decodeClock = new Stopwatch();
+        var ffmpegClock = new Stopwatch();
+        ffmpegClock.Start();
+        using var writer = Mp4Writer.Start(videoPath, spec, cancel);
+        ffmpegClock.Stop();
+        for (int frame = 0; frame < frames; frame++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            decodeClock.Start();
+            decoder.DecodeFrame(latents, layout.Frames, frame, rgb);
+            Frames.ToRgb24(rgb, decoder.Width, decoder.Height, bytes);
+            decodeClock.Stop();
+            if (perScene.Contains(frame)) sheetFrames.Add((byte[])bytes.Clone());
+            ffmpegClock.Start();
+            writer.WriteFrame(bytes);
+            ffmpegClock.Stop();
+            if (frame % 16 == 15 || frame == frames - 1)
+                progress?.Invoke(new RenderProgress("decoding", 0, 0, -1, 0, "frames", frame + 1, frames));
+        }
+        ffmpegClock.Start();
+        writer.Complete();
+        ffmpegClock.Stop();
+        string contactPath = Path.ChangeExtension(videoPath, ".contact.png");
+        ContactSheet.Write(contactPath, sheetFrames, decoder.Width, decoder.Height, Math.Min(layout.Segments, 5));
+        return (decodeClock.Elapsed.TotalSeconds, ffmpegClock.Elapsed.TotalSeconds, contactPath, frames);
+    }
+}
