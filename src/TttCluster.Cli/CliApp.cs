@@ -11,6 +11,9 @@ public static class CliApp
         ttt: TttCluster, minute-long text-to-video with Test-Time-Training diffusion transformers
 
         usage:
+          ttt render STORY.yaml [-o OUT.mp4] [--steps N] [--seed S] [--save-latents FILE] [--model FILE]
+                                                   render a story into an MP4 (and OUT.contact.png) on this machine
+          ttt validate STORY.yaml                  check a story file against the format and the model's limits
           ttt info WEIGHTS.safetensors             print a model file's config and tensor inventory
           ttt eval ttt-scan --weights W --inputs IN --out OUT --mini-batch B
                                                    run the TTT scan alone (docs/MODEL.md §7)
@@ -31,12 +34,19 @@ public static class CliApp
             string[] rest = args[1..];
             return args[0] switch
             {
+                "render" => RenderCommand.Run(rest, output),
+                "validate" => ValidateCommand.Run(rest, output),
                 "info" => InfoCommand.Run(rest, output),
                 "eval" => EvalCommand.Run(rest, output),
                 "bench" => BenchCommand.Run(rest, output),
                 "init-model" => InitModelCommand.Run(rest, output),
                 _ => throw new CliException($"unknown command '{args[0]}'; run `ttt --help`"),
             };
+        }
+        catch (TttCluster.Video.VideoEncodingException e)
+        {
+            error.WriteLine($"ttt: error: {e.Message}");
+            return 2;
         }
         catch (Exception e) when (e is CliException or WeightsFileException or ModelConfigException or FormatException or IOException
                                       or UnauthorizedAccessException or ArgumentException)
