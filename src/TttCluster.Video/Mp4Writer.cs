@@ -27,7 +27,7 @@ public sealed class Mp4Writer : IDisposable
     private readonly string _temporaryPath;
     private readonly CancellationToken _cancellationToken;
     private readonly CancellationTokenRegistration _killOnCancel;
-    private WriterState _state = WriterState.Streaming;
+    private Mp4WriterState _state = Mp4WriterState.Streaming;
 
     /// <summary>The video being written: its size, rate and frame count.</summary>
     public VideoSpec Spec { get; }
@@ -122,7 +122,8 @@ public sealed class Mp4Writer : IDisposable
         {
             // A broken pipe: ffmpeg exited (an error, or our kill on cancellation) before reading this frame.
             AbortIfCancelled();
-            throw Fail($"ffmpeg stopped reading frames after {FramesWritten} of {Spec.FrameCount}", e);
+            string exit = _ffmpeg.WaitForExit(ExitGrace) ? $"exit code {_ffmpeg.ExitCode}" : "still running";
+            throw Fail($"ffmpeg stopped reading frames after {FramesWritten} of {Spec.FrameCount} ({exit})", e);
         }
         FramesWritten++;
     }
@@ -167,13 +168,13 @@ public sealed class Mp4Writer : IDisposable
             Abort();
             throw new VideoEncodingException($"{OutputPath}: the video was encoded but could not be moved into place: {e.Message}; nothing was saved", "", e);
         }
-        _state = WriterState.Completed;
+        _state = Mp4WriterState.Completed;
     }
 
     /// <summary>Without a successful <see cref="Complete"/> this aborts: ffmpeg is killed and the temporary file deleted.</summary>
     public void Dispose()
     {
-        if (_state == WriterState.Streaming) Abort();
+        if (_state == Mp4WriterState.Streaming) Abort();
         // The registration first: its Dispose waits for a running kill callback, which must still find the process.
         _killOnCancel.Dispose();
         _ffmpeg.Dispose();
@@ -181,8 +182,8 @@ public sealed class Mp4Writer : IDisposable
 
     private void RequireStreaming()
     {
-        if (_state != WriterState.Streaming)
-            throw new InvalidOperationException($"the writer for {OutputPath} has {(_state == WriterState.Completed ? "completed" : "failed or been aborted")}; start a new one");
+        if (_state != Mp4WriterState.Streaming)
+            throw new InvalidOperationException($"the writer for {OutputPath} has {(_state == Mp4WriterState.Completed ? "completed" : "failed or been aborted")}; start a new one");
     }
 
     private void AbortIfCancelled()
@@ -202,7 +203,7 @@ public sealed class Mp4Writer : IDisposable
     /// <summary>Kills ffmpeg if it still runs, waits for it so its stderr is complete, and deletes the temporary file.</summary>
     private void Abort()
     {
-        _state = WriterState.Aborted;
+        _state = Mp4WriterState.Aborted;
         KillQuietly();
         if (_ffmpeg.WaitForExit(ExitGrace))
             _ffmpeg.WaitForExit();   // the timeout overload does not wait for the stderr reader to finish; this does
@@ -219,12 +220,5 @@ public sealed class Mp4Writer : IDisposable
         {
             // Exited between the check and the kill, or already released; either way it is no longer running.
         }
-    }
-
-    private enum WriterState
-    {
-        Streaming,
-        Completed,
-        Aborted,
     }
 }
