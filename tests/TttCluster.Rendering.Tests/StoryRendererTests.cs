@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using TttCluster.Model;
+using TttCluster.Model.Sampling;
+using TttCluster.Video;
+
+namespace TttCluster.Rendering.Tests;
+
+/// <summary>The main job end to end with the shipped Tiny model and the real ffmpeg and ffprobe.</summary>
+public sealed class StoryRendererTests : IDisposable
+{
+    private static readonly Lazy<ModelBundle> s_model = new(() => ModelBundle.Load(Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors")));
+    private readonly string _dir = Directory.CreateTempSubdirectory("ttt-render-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static RenderRequest TwoScenes(int steps = 3, ulong seed = 42) => new(
+    [
+        new SceneText("Tom eats an apple pie at the kitchen table while Jerry watches from his mouse hole.", "blurry"),
+        new SceneText("Jerry rings the doorbell; Tom goes to open the door."),
+    ], seed, new SamplerSettings(steps, 4.0, 1.0));
+
+    [Fact]
+    public void TwoScenes_RenderToH264WithTheExpectedSizeFramesAndDuration()
+    {
+        string video = Path.Combine(_dir, "two.mp4");
+        var result = new StoryRenderer(s_model.Value).Render(TwoScenes(), video, null, null, CancellationToken.None);
+
+        var info = FfprobeInfo.Read(video);
+        var decoder = s_model.Value.Decoder;
+        Assert.Equal("h264", info.Codec);
+        Assert.Equal("yuv420p", info.PixelFormat);
+        Assert.Equal((decoder.Width, decoder.Height), (info.Width, info.Height));
+        Assert.Equal(97, info.Frames);                               // 2 scenes × 3 latent frames × 16 + 1
+        Assert.Equal(97 / 16.0, info.DurationSeconds, 0.07);         // about 3 s a scene
+        Assert.Equal(97, result.Frames);
+        Assert.True(new FileInfo(result.ContactSheetPath).Length > 0);
+        Assert.Equal(video, result.VideoPath);
+        Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
+    }
+
+    [Fact]
+    public void SameStoryAndSeed_GiveBitIdenticalLatentsAndFrames()
+    {
+        var renderer = new StoryRenderer(s_model.Value);
+        string latentsA = Path.Combine(_dir, "a.safetensors"), latentsB = Path.Combine(_dir, "b.safetensors");
+        renderer.Render(TwoScenes(), Path.Combine(_dir, "a.mp4"), latentsA, null, CancellationToken.None);
+        renderer.Render(TwoScenes(), Path.Combine(_dir, "b.mp4"), latentsB, null, CancellationToken.None);
+        renderer.Render(TwoScenes(seed: 43), Path.Combine(_dir, "c.mp4"), Path.Combine(_dir, "c.safetensors"), null, CancellationToken.None);
+
+        float[] a = LatentsFile.Read(latentsA), b = LatentsFile.Read(latentsB), c = LatentsFile.Read(Path.Combine(_dir, "c.safetensors"));
+        Assert.Equal(Bits(a), Bits(b));
+        Assert.NotEqual(Bits(a), Bits(c));                           // the seed matters
+        Assert.Equal(DecodedFramesHash(a), DecodedFramesHash(b));
+    }
+
+    [Fact]
+    public void Cancelled_KeepsTheLastLatentsAndNoVideo()
+    {
+        string video = Path.Combine(_dir, "cancelled.mp4"), latents = Path.Combine(_dir, "partial.safetensors");
+        using var cancel = new CancellationTokenSource();
+        var e = Assert.Throws<RenderCancelledException>(() => new StoryRenderer(s_model.Value).Render(TwoScenes(steps: 5), video, latents,
+            p => { if (p.Phase == "step done" && p.Step == 1) cancel.Cancel(); }, cancel.Token));
+        Assert.Contains("after step 2/5", e.Message);
+        Assert.Contains("no video was written", e.Message);
+        Assert.False(File.Exists(video));
+        using var file = TttCluster.Model.Weights.SafetensorsFile.Open(latents);
+        Assert.Equal("2", file.Metadata["steps_done"]);
+    }
+
+    private static string Bits(float[] x) => Convert.ToHexString(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan())));
+
+    private static string DecodedFramesHash(float[] latents)
+    {
+        var decoder = s_model.Value.Decoder;
+        int latentFrames = latents.Length / (s_model.Value.Config.LatentChannels * s_model.Value.Config.LatentHeight * s_model.Value.Config.LatentWidth);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var rgb = new float[3 * decoder.Width * decoder.Height];
+        for (int f = 0; f < decoder.FrameCount(latentFrames); f++)
+        {
+            decoder.DecodeFrame(latents, latentFrames, f, rgb);
+            sha.AppendData(Frames.ToRgb24(rgb, decoder.Width, decoder.Height));
+        }
+        return Convert.ToHexString(sha.GetHashAndReset());
+    }
+}
