@@ -56,26 +56,34 @@ public sealed class StoryRenderer(ModelBundle model)
         int perLatent = (frames - 1) / (layout.Frames - 1), f = layout.Config.FramesPerSegment;
         for (int k = 0; k < layout.Segments; k++) perScene.Add(f * k * perLatent + f * perLatent / 2);
         var sheetFrames = new List<byte[]>();
-        var rgb = new float[3 * decoder.Width * decoder.Height];
-        var bytes = new byte[spec.FrameBytes];
+        // Frames decode in parallel batches (each frame is independent), then go to ffmpeg in order.
+        int batch = 2 * Environment.ProcessorCount;
+        var rgb = Enumerable.Range(0, batch).Select(_ => new float[3 * decoder.Width * decoder.Height]).ToArray();
+        var bytes = Enumerable.Range(0, batch).Select(_ => new byte[spec.FrameBytes]).ToArray();
         var decodeClock = new Stopwatch();
         var ffmpegClock = new Stopwatch();
         ffmpegClock.Start();
         using var writer = Mp4Writer.Start(videoPath, spec, cancel);
         ffmpegClock.Stop();
-        for (int frame = 0; frame < frames; frame++)
+        for (int first = 0; first < frames; first += batch)
         {
             cancel.ThrowIfCancellationRequested();
+            int count = Math.Min(batch, frames - first);
             decodeClock.Start();
-            decoder.DecodeFrame(latents, layout.Frames, frame, rgb);
-            Frames.ToRgb24(rgb, decoder.Width, decoder.Height, bytes);
+            Parallel.For(0, count, i =>
+            {
+                decoder.DecodeFrame(latents, layout.Frames, first + i, rgb[i]);
+                Frames.ToRgb24(rgb[i], decoder.Width, decoder.Height, bytes[i]);
+            });
             decodeClock.Stop();
-            if (perScene.Contains(frame)) sheetFrames.Add((byte[])bytes.Clone());
-            ffmpegClock.Start();
-            writer.WriteFrame(bytes);
-            ffmpegClock.Stop();
-            if (frame % 16 == 15 || frame == frames - 1)
-                progress?.Invoke(new RenderProgress("decoding", 0, 0, -1, 0, "frames", frame + 1, frames));
+            for (int i = 0; i < count; i++)
+            {
+                if (perScene.Contains(first + i)) sheetFrames.Add((byte[])bytes[i].Clone());
+                ffmpegClock.Start();
+                writer.WriteFrame(bytes[i]);
+                ffmpegClock.Stop();
+            }
+            progress?.Invoke(new RenderProgress("decoding", 0, 0, -1, 0, "frames", first + count, frames));
         }
         ffmpegClock.Start();
         writer.Complete();

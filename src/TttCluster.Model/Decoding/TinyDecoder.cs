@@ -33,6 +33,16 @@ public sealed class TinyDecoder : IVideoDecoder
         ("decoder.fc2.weight", [3, config.Hidden]), ("decoder.fc2.bias", [3]),
     ];
 
+    /// <summary>Per-thread buffers: frames decode in parallel, and a frame's buffers are megabytes.</summary>
+    private sealed class Scratch
+    {
+        public float[] Blend = [], Upsampled = [], Hidden = [], Colours = [];
+
+        public float[] Get(ref float[] buffer, int length) => buffer.Length >= length ? buffer : buffer = new float[length];
+    }
+
+    [ThreadStatic] private static Scratch? t_scratch;
+
     public int FrameCount(int latentFrames) => (latentFrames - 1) * _config.FramesPerLatentFrame + 1;
 
     public void DecodeFrame(ReadOnlySpan<float> latent, int latentFrames, int frame, Span<float> rgb)
@@ -47,13 +57,14 @@ public sealed class TinyDecoder : IVideoDecoder
         // Blend the two latent frames around this video frame.
         int t0 = frame / s;
         float blend = t0 + 1 < latentFrames ? (frame % s) / (float)s : 0f;
-        var z = new float[c * plane];
+        var scratch = t_scratch ??= new Scratch();
+        float[] z = scratch.Get(ref scratch.Blend, c * plane);
         ReadOnlySpan<float> a = latent.Slice(t0 * c * plane, c * plane);
         ReadOnlySpan<float> b = t0 + 1 < latentFrames ? latent.Slice((t0 + 1) * c * plane, c * plane) : a;
-        for (int i = 0; i < z.Length; i++) z[i] = (1f - blend) * a[i] + blend * b[i];
+        for (int i = 0; i < c * plane; i++) z[i] = (1f - blend) * a[i] + blend * b[i];
 
         // Bilinear upsampling (pixel centres aligned, edges clamped) into a [pixels, C] matrix.
-        var up = new float[pixels * c];
+        float[] up = scratch.Get(ref scratch.Upsampled, pixels * c);
         for (int y = 0; y < Height; y++)
         {
             float sy = Math.Clamp((y + 0.5f) / _config.Upscale - 0.5f, 0f, h - 1);
@@ -75,10 +86,10 @@ public sealed class TinyDecoder : IVideoDecoder
         }
 
         // Per-pixel MLP, then sigmoid into [0, 1], written planar.
-        var hidden = new float[pixels * _config.Hidden];
+        float[] hidden = scratch.Get(ref scratch.Hidden, pixels * _config.Hidden);
         Linear.Forward(_fc1, up, pixels, hidden);
-        Activations.Gelu(hidden, hidden);
-        var colours = new float[pixels * 3];
+        Activations.Gelu(hidden.AsSpan(0, pixels * _config.Hidden), hidden);
+        float[] colours = scratch.Get(ref scratch.Colours, pixels * 3);
         Linear.Forward(_fc2, hidden, pixels, colours);
         for (int i = 0; i < pixels; i++)
             for (int ch = 0; ch < 3; ch++)
