@@ -19,13 +19,6 @@ internal static class StoryTextDecoder
         bomLength = content.AsSpan().StartsWith(Utf8Bom) ? Utf8Bom.Length : 0;
         var body = content.AsMemory(bomLength);
 
-        int nul = body.Span.IndexOf((byte)0);
-        if (nul >= 0)
-        {
-            errors.Add(SourceMap.ForUtf8(body).Locate(nul), "", "text without NUL bytes", $"a NUL byte at byte offset {bomLength + nul}");
-            return null;
-        }
-
         char[] chars = ArrayPool<char>.Shared.Rent(Math.Max(1, body.Length));   // UTF-16 never needs more chars than UTF-8 has bytes
         try
         {
@@ -36,6 +29,13 @@ internal static class StoryTextDecoder
                 string what = bytesRead < body.Length ? $"byte 0x{body.Span[bytesRead]:X2}" : "the end of the file";
                 errors.Add(SourceMap.ForUtf8(body).Locate(bytesRead), "", "UTF-8 text",
                     $"{what} at byte offset {bomLength + bytesRead} (not valid UTF-8; save the file as UTF-8)");
+                return null;
+            }
+            // After decoding, so a UTF-16 file (full of NULs) is told it is not UTF-8, which is the useful message.
+            int nul = body.Span.IndexOf((byte)0);
+            if (nul >= 0)
+            {
+                errors.Add(SourceMap.ForUtf8(body).Locate(nul), "", "text without NUL bytes", $"a NUL byte at byte offset {bomLength + nul}");
                 return null;
             }
             string text = new(chars, 0, charsWritten);

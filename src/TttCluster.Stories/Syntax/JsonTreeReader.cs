@@ -137,6 +137,6 @@ internal sealed class JsonTreeReader
         int path = trimmed.IndexOf(" Path:", StringComparison.Ordinal);
         if (path >= 0)
             trimmed = trimmed[..path].TrimEnd('.', ' ', '|');
-        return trimmed.Length == 0 ? "no details" : FoundText.Escape(char.ToLowerInvariant(trimmed[0]) + trimmed[1..], maxCodePoints: 200);
+        return trimmed.Length == 0 ? "no details" : FoundText.Message(char.ToLowerInvariant(trimmed[0]) + trimmed[1..]);
     }
 }

@@ -162,7 +162,7 @@ internal sealed class YamlTreeReader
     private static string Sentence(string message)
     {
         string trimmed = message.Trim().TrimEnd('.');
-        return trimmed.Length == 0 ? "no details" : FoundText.Escape(char.ToLowerInvariant(trimmed[0]) + trimmed[1..], maxCodePoints: 200);
+        return trimmed.Length == 0 ? "no details" : FoundText.Message(char.ToLowerInvariant(trimmed[0]) + trimmed[1..]);
     }
 
     private void Abort(Mark at, string path, string expected, string found)
