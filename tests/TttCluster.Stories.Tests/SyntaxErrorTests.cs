@@ -40,6 +40,19 @@ public class SyntaxErrorTests
         Assert.Equal(3, error.Line);
     }
 
+    [Theory]
+    [InlineData("title: T\n? : 42\nscenes: [{text: A}]\n", 2)]
+    [InlineData("scenes:\n  - - : x\n", 2)]
+    public void Parse_KeyWithoutValueEventIsASyntaxErrorNotACrash(string yaml, int line)
+    {
+        // YamlDotNet 16.3 ends these mappings after a key with no value event; found by StoryFuzzTests.
+        var error = TestStories.SingleError(yaml);
+
+        Assert.Equal("valid YAML", error.Expected);
+        Assert.Equal(line, error.Line);
+        Assert.Equal("a syntax error near here (a key without a value)", error.Found);
+    }
+
     [Fact]
     public void Parse_ProblemsBeforeASyntaxErrorAreKept()
     {

@@ -114,19 +114,20 @@ internal sealed class JsonTreeReader
     private void CountNode(int offset, string path)
     {
         if (++_nodeCount > _limits.MaxNodes)
-            Abort(offset, path, $"at most {_limits.MaxNodes} values in one story file", "more");
+            throw Abort(offset, path, $"at most {_limits.MaxNodes} values in one story file", "more");
     }
 
     private void CheckDepth(int offset, string path, int depth)
     {
         if (depth > _limits.MaxDepth)
-            Abort(offset, path, $"at most {_limits.MaxDepth} levels of nested lists and mappings", "deeper nesting");
+            throw Abort(offset, path, $"at most {_limits.MaxDepth} levels of nested lists and mappings", "deeper nesting");
     }
 
-    private void Abort(int offset, string path, string expected, string found)
+    /// <summary>Reports a problem the reader cannot go past; the caller throws what this returns.</summary>
+    private StoryAbortedException Abort(int offset, string path, string expected, string found)
     {
         _errors.Add(_map.Locate(offset), path, expected, found);
-        throw new StoryAbortedException();
+        return new StoryAbortedException();
     }
 
     /// <summary>The reader's message without its position suffix (we print our own), e.g. "expected ',' or '}' after property value".</summary>
