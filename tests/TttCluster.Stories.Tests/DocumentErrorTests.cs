@@ -143,6 +143,23 @@ public class DocumentErrorTests
         Assert.Equal("title[997]", error.Field);   // root mapping, the key, the list, then 997 items
     }
 
+    [Theory]
+    [InlineData("\"k{0}\": 0")]                 // unknown fields
+    [InlineData("\"a\": 0")]                     // duplicate keys
+    [InlineData("\"scenes\": [{{\"text\": 1}}]")]   // a wrong value far along the line
+    public void Parse_OneLineFileWithThousandsOfProblemsIsQuick(string field)
+    {
+        // Locating a problem on a megabyte-long line costs the line's length; only the listed ones may pay it.
+        string json = "{" + string.Join(", ", Enumerable.Range(0, 40_000).Select(i => string.Format(field, i))) + "}";
+        var watch = Stopwatch.StartNew();
+
+        var e = Assert.Throws<StoryValidationException>(() => TestStories.Parse(json));
+
+        Assert.True(watch.Elapsed < HostileFileTimeLimit, $"took {watch.Elapsed}");
+        Assert.Equal(TestStories.Limits.MaxErrors, e.Errors.Count);
+        Assert.True(e.OmittedErrorCount > 10_000, $"{e.OmittedErrorCount} omitted");
+    }
+
     [Fact]
     public void Parse_FileOverTheSizeLimitIsRejectedBeforeParsing()
     {

@@ -23,7 +23,7 @@ internal sealed class ValueReader(SourceMap map, StoryErrorList errors)
     }
 
     public void Report(int offset, string path, string expected, string found) =>
-        errors.Add(map.Locate(offset), path, expected, found);
+        errors.Add(map, offset, path, expected, found);
 
     /// <summary>The trimmed text, or null after reporting why there is none.</summary>
     /// <param name="singleLine">A title is one line: no tabs or line breaks either.</param>

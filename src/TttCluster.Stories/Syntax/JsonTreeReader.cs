@@ -40,8 +40,7 @@ internal sealed class JsonTreeReader
         }
         catch (JsonException e)
         {
-            var at = map.Locate(map.OffsetOf(e.LineNumber ?? 0, e.BytePositionInLine ?? 0));
-            errors.Add(at, FieldPath.Root, "valid JSON", $"a syntax error ({Sentence(e.Message)})");
+            errors.Add(map, map.OffsetOf(e.LineNumber ?? 0, e.BytePositionInLine ?? 0), FieldPath.Root, "valid JSON", $"a syntax error ({Sentence(e.Message)})");
             return null;
         }
         catch (StoryAbortedException)
@@ -105,7 +104,7 @@ internal sealed class JsonTreeReader
         }
         catch (InvalidOperationException)
         {
-            _errors.Add(_map.Locate(reader.TokenStartIndex), path, "a string of valid Unicode",
+            _errors.Add(_map, reader.TokenStartIndex, path, "a string of valid Unicode",
                 "an escaped lone surrogate (a \\uD800-\\uDFFF escape without its pair)");
             return null;
         }
@@ -126,7 +125,7 @@ internal sealed class JsonTreeReader
     /// <summary>Reports a problem the reader cannot go past; the caller throws what this returns.</summary>
     private StoryAbortedException Abort(int offset, string path, string expected, string found)
     {
-        _errors.Add(_map.Locate(offset), path, expected, found);
+        _errors.Add(_map, offset, path, expected, found);
         return new StoryAbortedException();
     }
 

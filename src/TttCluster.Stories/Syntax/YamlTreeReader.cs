@@ -54,7 +54,7 @@ internal sealed class YamlTreeReader
         var root = ReadNode(Next(), FieldPath.Root, depth: 1);
         Next();   // DocumentEnd
         if (Next() is DocumentStart second)
-            _errors.Add(Locate(second.Start), FieldPath.Root, "one YAML document per story file",
+            _errors.Add(_map, Offset(second.Start), FieldPath.Root, "one YAML document per story file",
                 "a second document (a '---' line after the story; split it into its own file)");
         return root;
     }
@@ -67,7 +67,7 @@ internal sealed class YamlTreeReader
 
         if (node is AnchorAlias alias)
         {
-            _errors.Add(Locate(node.Start), path, NoAnchors, $"alias *{FoundText.Name(alias.Value.Value)}");
+            _errors.Add(_map, Offset(node.Start), path, NoAnchors, $"alias *{FoundText.Name(alias.Value.Value)}");
             return new RejectedNode(offset);
         }
         if (node is not NodeEvent nodeEvent)
@@ -76,11 +76,11 @@ internal sealed class YamlTreeReader
             throw Abort(node.Start, path, "valid YAML", "a syntax error near here");
         }
         if (!nodeEvent.Anchor.IsEmpty)
-            _errors.Add(Locate(node.Start), path, NoAnchors, $"anchor &{FoundText.Name(nodeEvent.Anchor.Value)}");
+            _errors.Add(_map, Offset(node.Start), path, NoAnchors, $"anchor &{FoundText.Name(nodeEvent.Anchor.Value)}");
         // A tag would change what a value means (e.g. !!str 42); a story never needs one, so say so rather than guess.
         bool tagged = !nodeEvent.Tag.IsEmpty;
         if (tagged)
-            _errors.Add(Locate(node.Start), path, "no tags (quote a value to make it a string)", $"tag {FoundText.Name(nodeEvent.Tag.Value)}");
+            _errors.Add(_map, Offset(node.Start), path, "no tags (quote a value to make it a string)", $"tag {FoundText.Name(nodeEvent.Tag.Value)}");
 
         StoryNode read = node switch
         {
@@ -133,7 +133,7 @@ internal sealed class YamlTreeReader
 
     private string? ReportComplexKey(ParsingEvent keyEvent, string path, StoryNode keyNode)
     {
-        _errors.Add(Locate(keyEvent.Start), path, "a field name", $"{FoundText.Describe(keyNode)} used as a key");
+        _errors.Add(_map, Offset(keyEvent.Start), path, "a field name", $"{FoundText.Describe(keyNode)} used as a key");
         return null;
     }
 
@@ -175,11 +175,9 @@ internal sealed class YamlTreeReader
     /// <summary>Reports a problem the reader cannot go past; the caller throws what this returns.</summary>
     private StoryAbortedException Abort(Mark at, string path, string expected, string found)
     {
-        _errors.Add(Locate(at), path, expected, found);
+        _errors.Add(_map, Offset(at), path, expected, found);
         return new StoryAbortedException();
     }
-
-    private SourcePosition Locate(Mark mark) => _map.Locate(mark.Index);
 
     private static int Offset(Mark mark) => (int)mark.Index;
 }
