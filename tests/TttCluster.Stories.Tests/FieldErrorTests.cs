@@ -143,7 +143,7 @@ public class FieldErrorTests
 
     [Theory]
     [InlineData("title: \"\"", "a non-empty string", "\"\"")]
-    [InlineData("title: 42", "a non-empty string", "42")]
+    [InlineData("title: 1984", "a non-empty string", "1984 (a number; put it in quotes if it is text)")]
     [InlineData("title: \"Tom\\nJerry\"", "a single line of printable text", "control character U+000A")]
     public void Parse_TitleMustBeOneNonEmptyLine(string line, string expected, string found)
     {

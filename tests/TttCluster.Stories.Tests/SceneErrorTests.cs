@@ -47,9 +47,9 @@ public class SceneErrorTests
     [InlineData("text: \"   \"", "\"   \"")]
     [InlineData("text: \"\\t\\n\"", "\"\\t\\n\"")]
     [InlineData("text:", "an empty value")]
-    [InlineData("text: 42", "42")]
-    [InlineData("text: 4.5", "4.5")]
-    [InlineData("text: true", "true")]
+    [InlineData("text: 42", "42 (a number; put it in quotes if it is text)")]
+    [InlineData("text: 4.5", "4.5 (a number; put it in quotes if it is text)")]
+    [InlineData("text: true", "true (a boolean; put it in quotes if it is text)")]
     [InlineData("text: [Tom, Jerry]", "a list of 2 items")]
     [InlineData("text: {who: Tom}", "a mapping")]
     public void Parse_TextMustBeANonEmptyString(string field, string found)

@@ -30,6 +30,13 @@ internal sealed class ValueReader(SourceMap map, StoryErrorList errors)
     public string? Text(StoryNode node, string path, bool singleLine = false)
     {
         const string expected = "a non-empty string";
+        if (node is ScalarNode { Kind: ScalarKind.Number or ScalarKind.Boolean } unquoted)
+        {
+            // "title: 1984" is a number in YAML; the fix is one pair of quotes, so say so.
+            string kind = unquoted.Kind == ScalarKind.Number ? "a number" : "a boolean";
+            Report(node.Offset, path, expected, $"{FoundText.Describe(node)} ({kind}; put it in quotes if it is text)");
+            return null;
+        }
         if (node is not ScalarNode { Kind: ScalarKind.String } scalar || scalar.Value.Trim().Length == 0)
         {
             Report(node, path, expected);
