@@ -67,7 +67,7 @@ internal sealed class YamlTreeReader
 
         if (node is AnchorAlias alias)
         {
-            _errors.Add(_map, Offset(node.Start), path, NoAnchors, $"alias *{FoundText.Name(alias.Value.Value)}");
+            _errors.Add(_map, offset, path, NoAnchors, $"alias *{FoundText.Name(alias.Value.Value)}");
             return new RejectedNode(offset);
         }
         if (node is not NodeEvent nodeEvent)
@@ -76,11 +76,11 @@ internal sealed class YamlTreeReader
             throw Abort(node.Start, path, "valid YAML", "a syntax error near here");
         }
         if (!nodeEvent.Anchor.IsEmpty)
-            _errors.Add(_map, Offset(node.Start), path, NoAnchors, $"anchor &{FoundText.Name(nodeEvent.Anchor.Value)}");
+            _errors.Add(_map, offset, path, NoAnchors, $"anchor &{FoundText.Name(nodeEvent.Anchor.Value)}");
         // A tag would change what a value means (e.g. !!str 42); a story never needs one, so say so rather than guess.
         bool tagged = !nodeEvent.Tag.IsEmpty;
         if (tagged)
-            _errors.Add(_map, Offset(node.Start), path, "no tags (quote a value to make it a string)", $"tag {FoundText.Name(nodeEvent.Tag.Value)}");
+            _errors.Add(_map, offset, path, "no tags (quote a value to make it a string)", $"tag {FoundText.Name(nodeEvent.Tag.Value)}");
 
         StoryNode read = node switch
         {
