@@ -12,6 +12,7 @@ internal sealed class StoryErrorList(string source, int maxErrors)
 
     public bool Any => _errors.Count > 0;
 
+    /// <summary>A problem with the file as a whole, or at a position already known.</summary>
     public void Add(SourcePosition? at, string field, string expected, string found)
     {
         if (_errors.Count < maxErrors)
@@ -19,6 +20,13 @@ internal sealed class StoryErrorList(string source, int maxErrors)
         else
             OmittedCount++;
     }
+
+    /// <summary>
+    /// A problem at <paramref name="offset"/>. Locating costs up to a line's length, and a hostile one-line file can
+    /// have a megabyte-long line and thousands of problems: only the problems that are kept get located.
+    /// </summary>
+    public void Add(SourceMap map, long offset, string field, string expected, string found) =>
+        Add(_errors.Count < maxErrors ? map.Locate(offset) : null, field, expected, found);
 
     public int OmittedCount { get; private set; }
 

@@ -23,13 +23,20 @@ internal sealed class ValueReader(SourceMap map, StoryErrorList errors)
     }
 
     public void Report(int offset, string path, string expected, string found) =>
-        errors.Add(map.Locate(offset), path, expected, found);
+        errors.Add(map, offset, path, expected, found);
 
     /// <summary>The trimmed text, or null after reporting why there is none.</summary>
     /// <param name="singleLine">A title is one line: no tabs or line breaks either.</param>
     public string? Text(StoryNode node, string path, bool singleLine = false)
     {
         const string expected = "a non-empty string";
+        if (node is ScalarNode { Kind: ScalarKind.Number or ScalarKind.Boolean } unquoted)
+        {
+            // "title: 1984" is a number in YAML; the fix is one pair of quotes, so say so.
+            string kind = unquoted.Kind == ScalarKind.Number ? "a number" : "a boolean";
+            Report(node.Offset, path, expected, $"{FoundText.Describe(node)} ({kind}; put it in quotes if it is text)");
+            return null;
+        }
         if (node is not ScalarNode { Kind: ScalarKind.String } scalar || scalar.Value.Trim().Length == 0)
         {
             Report(node, path, expected);

@@ -19,13 +19,6 @@ internal static class StoryTextDecoder
         bomLength = content.AsSpan().StartsWith(Utf8Bom) ? Utf8Bom.Length : 0;
         var body = content.AsMemory(bomLength);
 
-        int nul = body.Span.IndexOf((byte)0);
-        if (nul >= 0)
-        {
-            errors.Add(SourceMap.ForUtf8(body).Locate(nul), "", "text without NUL bytes", $"a NUL byte at byte offset {bomLength + nul}");
-            return null;
-        }
-
         char[] chars = ArrayPool<char>.Shared.Rent(Math.Max(1, body.Length));   // UTF-16 never needs more chars than UTF-8 has bytes
         try
         {
@@ -34,15 +27,22 @@ internal static class StoryTextDecoder
             {
                 // bytesRead stops at the first byte of the invalid sequence (or of a sequence cut off by the end of the file).
                 string what = bytesRead < body.Length ? $"byte 0x{body.Span[bytesRead]:X2}" : "the end of the file";
-                errors.Add(SourceMap.ForUtf8(body).Locate(bytesRead), "", "UTF-8 text",
+                errors.Add(SourceMap.ForUtf8(body), bytesRead, "", "UTF-8 text",
                     $"{what} at byte offset {bomLength + bytesRead} (not valid UTF-8; save the file as UTF-8)");
+                return null;
+            }
+            // After decoding, so a UTF-16 file (full of NULs) is told it is not UTF-8, which is the useful message.
+            int nul = body.Span.IndexOf((byte)0);
+            if (nul >= 0)
+            {
+                errors.Add(SourceMap.ForUtf8(body), nul, "", "text without NUL bytes", $"a NUL byte at byte offset {bomLength + nul}");
                 return null;
             }
             string text = new(chars, 0, charsWritten);
             int control = PrintableText.IndexOfUnprintable(text, allowLineBreaks: true);
             if (control >= 0)
             {
-                errors.Add(SourceMap.ForUtf16(text).Locate(control), "", "printable text", PrintableText.Describe(text, control));
+                errors.Add(SourceMap.ForUtf16(text), control, "", "printable text", PrintableText.Describe(text, control));
                 return null;
             }
             return text;

@@ -44,8 +44,10 @@ internal static class FoundText
         return count;
     }
 
-    /// <summary>The text escaped as in <see cref="Quote"/>, cut after <paramref name="maxCodePoints"/> code points, without quotes.</summary>
-    public static string Escape(string text, int maxCodePoints)
+    /// <summary>A parser's message, which may quote the file: control characters escaped, quotes kept as they are.</summary>
+    public static string Message(string message) => Escape(message, maxCodePoints: 200, escapeQuotes: false);
+
+    private static string Escape(string text, int maxCodePoints, bool escapeQuotes = true)
     {
         var escaped = new StringBuilder();
         int codePoints = 0;
@@ -61,8 +63,8 @@ internal static class FoundText
             }
             escaped.Append(c switch
             {
-                '"' => "\\\"",
-                '\\' => "\\\\",
+                '"' when escapeQuotes => "\\\"",
+                '\\' when escapeQuotes => "\\\\",
                 '\n' => "\\n",
                 '\r' => "\\r",
                 '\t' => "\\t",

@@ -40,8 +40,7 @@ internal sealed class JsonTreeReader
         }
         catch (JsonException e)
         {
-            var at = map.Locate(map.OffsetOf(e.LineNumber ?? 0, e.BytePositionInLine ?? 0));
-            errors.Add(at, FieldPath.Root, "valid JSON", $"a syntax error ({Sentence(e.Message)})");
+            errors.Add(map, map.OffsetOf(e.LineNumber ?? 0, e.BytePositionInLine ?? 0), FieldPath.Root, "valid JSON", $"a syntax error ({Sentence(e.Message)})");
             return null;
         }
         catch (StoryAbortedException)
@@ -105,7 +104,7 @@ internal sealed class JsonTreeReader
         }
         catch (InvalidOperationException)
         {
-            _errors.Add(_map.Locate(reader.TokenStartIndex), path, "a string of valid Unicode",
+            _errors.Add(_map, reader.TokenStartIndex, path, "a string of valid Unicode",
                 "an escaped lone surrogate (a \\uD800-\\uDFFF escape without its pair)");
             return null;
         }
@@ -114,19 +113,20 @@ internal sealed class JsonTreeReader
     private void CountNode(int offset, string path)
     {
         if (++_nodeCount > _limits.MaxNodes)
-            Abort(offset, path, $"at most {_limits.MaxNodes} values in one story file", "more");
+            throw Abort(offset, path, $"at most {_limits.MaxNodes} values in one story file", "more");
     }
 
     private void CheckDepth(int offset, string path, int depth)
     {
         if (depth > _limits.MaxDepth)
-            Abort(offset, path, $"at most {_limits.MaxDepth} levels of nested lists and mappings", "deeper nesting");
+            throw Abort(offset, path, $"at most {_limits.MaxDepth} levels of nested lists and mappings", "deeper nesting");
     }
 
-    private void Abort(int offset, string path, string expected, string found)
+    /// <summary>Reports a problem the reader cannot go past; the caller throws what this returns.</summary>
+    private StoryAbortedException Abort(int offset, string path, string expected, string found)
     {
-        _errors.Add(_map.Locate(offset), path, expected, found);
-        throw new StoryAbortedException();
+        _errors.Add(_map, offset, path, expected, found);
+        return new StoryAbortedException();
     }
 
     /// <summary>The reader's message without its position suffix (we print our own), e.g. "expected ',' or '}' after property value".</summary>
@@ -137,6 +137,6 @@ internal sealed class JsonTreeReader
         int path = trimmed.IndexOf(" Path:", StringComparison.Ordinal);
         if (path >= 0)
             trimmed = trimmed[..path].TrimEnd('.', ' ', '|');
-        return trimmed.Length == 0 ? "no details" : FoundText.Escape(char.ToLowerInvariant(trimmed[0]) + trimmed[1..], maxCodePoints: 200);
+        return trimmed.Length == 0 ? "no details" : FoundText.Message(char.ToLowerInvariant(trimmed[0]) + trimmed[1..]);
     }
 }

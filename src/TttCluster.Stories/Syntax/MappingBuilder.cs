@@ -13,8 +13,8 @@ internal sealed class MappingBuilder(SourceMap map, StoryErrorList errors)
         if (_keyOffsets.TryGetValue(key, out int firstOffset))
         {
             // YAML 1.2 and RFC 8259 leave duplicates undefined, and parsers disagree on which wins: refuse to guess.
-            errors.Add(map.Locate(keyOffset), valuePath, "each field at most once",
-                $"\"{FoundText.Name(key)}\" again (first on line {map.Locate(firstOffset).Line})");
+            errors.Add(map, keyOffset, valuePath, "each field at most once",
+                $"\"{FoundText.Name(key)}\" again (first on line {map.LineOf(firstOffset)})");
             return;
         }
         _keyOffsets.Add(key, keyOffset);

@@ -54,7 +54,7 @@ internal sealed class YamlTreeReader
         var root = ReadNode(Next(), FieldPath.Root, depth: 1);
         Next();   // DocumentEnd
         if (Next() is DocumentStart second)
-            _errors.Add(Locate(second.Start), FieldPath.Root, "one YAML document per story file",
+            _errors.Add(_map, Offset(second.Start), FieldPath.Root, "one YAML document per story file",
                 "a second document (a '---' line after the story; split it into its own file)");
         return root;
     }
@@ -63,20 +63,24 @@ internal sealed class YamlTreeReader
     {
         int offset = Offset(node.Start);
         if (++_nodeCount > _limits.MaxNodes)
-            Abort(node.Start, path, $"at most {_limits.MaxNodes} values in one story file", "more");
+            throw Abort(node.Start, path, $"at most {_limits.MaxNodes} values in one story file", "more");
 
         if (node is AnchorAlias alias)
         {
-            _errors.Add(Locate(node.Start), path, NoAnchors, $"alias *{FoundText.Name(alias.Value.Value)}");
+            _errors.Add(_map, offset, path, NoAnchors, $"alias *{FoundText.Name(alias.Value.Value)}");
             return new RejectedNode(offset);
         }
-        var nodeEvent = (NodeEvent)node;
+        if (node is not NodeEvent nodeEvent)
+        {
+            // An end event where a value belongs: the parser produced a stream that is not well formed.
+            throw Abort(node.Start, path, "valid YAML", "a syntax error near here");
+        }
         if (!nodeEvent.Anchor.IsEmpty)
-            _errors.Add(Locate(node.Start), path, NoAnchors, $"anchor &{FoundText.Name(nodeEvent.Anchor.Value)}");
+            _errors.Add(_map, offset, path, NoAnchors, $"anchor &{FoundText.Name(nodeEvent.Anchor.Value)}");
         // A tag would change what a value means (e.g. !!str 42); a story never needs one, so say so rather than guess.
         bool tagged = !nodeEvent.Tag.IsEmpty;
         if (tagged)
-            _errors.Add(Locate(node.Start), path, "no tags (quote a value to make it a string)", $"tag {FoundText.Name(nodeEvent.Tag.Value)}");
+            _errors.Add(_map, offset, path, "no tags (quote a value to make it a string)", $"tag {FoundText.Name(nodeEvent.Tag.Value)}");
 
         StoryNode read = node switch
         {
@@ -111,7 +115,11 @@ internal sealed class YamlTreeReader
                 _ => ReportComplexKey(keyEvent, path, keyNode),
             };
             string valuePath = key is null ? path : FieldPath.Child(path, key);
-            var value = ReadNode(Next(), valuePath, depth + 1);
+            var valueEvent = Next();
+            // YamlDotNet 16.3 can end a mapping right after a key, with no value event, e.g. for "? : 42".
+            if (valueEvent is MappingEnd)
+                throw Abort(keyEvent.Start, path, "valid YAML", "a syntax error near here (a key without a value)");
+            var value = ReadNode(valueEvent, valuePath, depth + 1);
             // "text:" with nothing after it: YamlDotNet places the empty value where the next token starts, often the
             // next line, so point at the key instead.
             if (value is ScalarNode { Kind: ScalarKind.Null, Value: "" })
@@ -125,14 +133,14 @@ internal sealed class YamlTreeReader
 
     private string? ReportComplexKey(ParsingEvent keyEvent, string path, StoryNode keyNode)
     {
-        _errors.Add(Locate(keyEvent.Start), path, "a field name", $"{FoundText.Describe(keyNode)} used as a key");
+        _errors.Add(_map, Offset(keyEvent.Start), path, "a field name", $"{FoundText.Describe(keyNode)} used as a key");
         return null;
     }
 
     private void CheckDepth(ParsingEvent start, string path, int depth)
     {
         if (depth > _limits.MaxDepth)
-            Abort(start.Start, path, $"at most {_limits.MaxDepth} levels of nested lists and mappings", "deeper nesting");
+            throw Abort(start.Start, path, $"at most {_limits.MaxDepth} levels of nested lists and mappings", "deeper nesting");
     }
 
     /// <summary>The next event. Any failure inside YamlDotNet is a syntax problem of the file, reported with its position.</summary>
@@ -145,33 +153,31 @@ internal sealed class YamlTreeReader
         }
         catch (YamlException e)
         {
-            Abort(e.Start, FieldPath.Root, "valid YAML", $"a syntax error ({Sentence(e.Message)})");
+            throw Abort(e.Start, FieldPath.Root, "valid YAML", $"a syntax error ({Sentence(e.Message)})");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // YamlDotNet 16.3 throws InvalidOperationException on some malformed flow collections, e.g. "a: [1, 2\nb: 3".
-            Abort(_scanner.CurrentPosition, FieldPath.Root, "valid YAML",
+            throw Abort(_scanner.CurrentPosition, FieldPath.Root, "valid YAML",
                 "a syntax error near here (look for an unclosed bracket or quote, or wrong indentation)");
         }
         // The parser ends with StreamEnd and is never asked past it; reaching here means the stream stopped early.
-        Abort(_scanner.CurrentPosition, FieldPath.Root, "valid YAML", "the end of the file in the middle of a value");
-        return null!;
+        throw Abort(_scanner.CurrentPosition, FieldPath.Root, "valid YAML", "the end of the file in the middle of a value");
     }
 
     /// <summary>"While scanning a quoted scalar, found unexpected end of stream." reads better mid-sentence without the capital and period.</summary>
     private static string Sentence(string message)
     {
         string trimmed = message.Trim().TrimEnd('.');
-        return trimmed.Length == 0 ? "no details" : FoundText.Escape(char.ToLowerInvariant(trimmed[0]) + trimmed[1..], maxCodePoints: 200);
+        return trimmed.Length == 0 ? "no details" : FoundText.Message(char.ToLowerInvariant(trimmed[0]) + trimmed[1..]);
     }
 
-    private void Abort(Mark at, string path, string expected, string found)
+    /// <summary>Reports a problem the reader cannot go past; the caller throws what this returns.</summary>
+    private StoryAbortedException Abort(Mark at, string path, string expected, string found)
     {
-        _errors.Add(Locate(at), path, expected, found);
-        throw new StoryAbortedException();
+        _errors.Add(_map, Offset(at), path, expected, found);
+        return new StoryAbortedException();
     }
-
-    private SourcePosition Locate(Mark mark) => _map.Locate(mark.Index);
 
     private static int Offset(Mark mark) => (int)mark.Index;
 }
