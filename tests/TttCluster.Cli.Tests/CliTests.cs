@@ -79,4 +79,34 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains(message, err);
     }
+
+    [Fact]
+    public void Validate_BadStoryNamesLineFieldExpectedAndFound()
+    {
+        string path = Path.Combine(_dir, "bad.yaml");
+        File.WriteAllText(path, "title: x\nscenes:\n  - text: \"\"\n");
+        var (code, _, err) = Ttt("validate", path);
+        Assert.Equal(2, code);
+        Assert.Contains("bad.yaml:3:", err);
+        Assert.Contains("scenes[0].text: expected a non-empty string", err);
+    }
+
+    [Fact]
+    public void Render_TooManyTokensIsRejectedBeforeAnyWork()
+    {
+        string path = Path.Combine(_dir, "long.yaml");
+        File.WriteAllText(path, "title: x\nscenes:\n  - text: \"" + string.Join(' ', Enumerable.Repeat("word", 60)) + "\"\n");
+        var (code, _, err) = Ttt("render", path, "-o", Path.Combine(_dir, "long.mp4"));
+        Assert.Equal(2, code);
+        Assert.Contains("expected at most 40 tokens", err);
+        Assert.False(File.Exists(Path.Combine(_dir, "long.mp4")));
+    }
+
+    [Fact]
+    public void Render_UnavailableSiloCountSaysWhy()
+    {
+        var (code, _, err) = Ttt("render", "story.yaml", "--silos", "3");
+        Assert.Equal(2, code);
+        Assert.Contains("--silos: expected 1", err);
+    }
 }

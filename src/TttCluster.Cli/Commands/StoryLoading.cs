@@ -17,6 +17,8 @@ public static class StoryLoading
     public static StoryLimits LimitsFor(ModelBundle model) =>
         new(MaxScenes, model.TextEncoder.TokensPerSegment, model.TextEncoder.CountTokens);
 
+    private static string Problems(int n) => n == 1 ? "1 problem" : $"{n} problems";
+
     /// <summary>Parses and validates; problems come back as one message with one line per problem.</summary>
     public static Story Load(string path, ModelBundle model)
     {
@@ -25,7 +27,7 @@ public static class StoryLoading
         {
             string lines = string.Join(Environment.NewLine, e.Errors.Select(x => "  " + x));
             string more = e.OmittedErrorCount > 0 ? $"{Environment.NewLine}  ... and {e.OmittedErrorCount} more" : "";
-            throw new CliException($"{path} is not a valid story ({e.Errors.Count + e.OmittedErrorCount} problems):{Environment.NewLine}{lines}{more}");
+            throw new CliException($"{path} is not a valid story ({Problems(e.Errors.Count + e.OmittedErrorCount)}):{Environment.NewLine}{lines}{more}");
         }
     }
 }
