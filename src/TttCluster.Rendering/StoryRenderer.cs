@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using TttCluster.Abstractions;
+using TttCluster.Grains;
 using TttCluster.Model;
 using TttCluster.Video;
 
@@ -11,9 +13,16 @@ namespace TttCluster.Rendering;
 /// </summary>
 public sealed class StoryRenderer(ModelBundle model)
 {
+    /// <summary>
+    /// Renders on in-process silos (the embedded cluster) instead of the local executor; the latents are bit-identical.
+    /// Null: the local executor. Ctrl-C in cluster mode keeps no latents yet.
+    /// </summary>
+    public int? Silos { get; init; }
+
     public RenderResult Render(RenderRequest request, string videoPath, string? latentsPath, Action<RenderProgress>? progress,
         CancellationToken cancel)
     {
+        if (Silos is { } silos) return RenderOnCluster(request, silos, videoPath, latentsPath, progress, cancel);
         var total = Stopwatch.StartNew();
         var sampler = new LatentSampler(model);
         var layout = sampler.LayoutFor(request);
@@ -43,6 +52,49 @@ public sealed class StoryRenderer(ModelBundle model)
         var d = model.Decoder;
         return new RenderResult(videoPath, contactPath, latentsPath, frames, d.Width, d.Height, d.FramesPerSecond,
             new RenderTimings(modelSeconds, decoderSeconds, ffmpegSeconds, total.Elapsed.TotalSeconds));
+    }
+
+    private RenderResult RenderOnCluster(RenderRequest request, int silos, string videoPath, string? latentsPath,
+        Action<RenderProgress>? progress, CancellationToken cancel)
+    {
+        var total = Stopwatch.StartNew();
+        var sampler = new LatentSampler(model);
+        var layout = sampler.LayoutFor(request);
+        var (cond, uncond) = sampler.EncodeText(request);
+        var job = new StoryJob("story", request.Scenes.Count, cond, uncond, sampler.InitialNoise(request),
+            request.Sampler.Steps, request.Sampler.Guidance, request.Sampler.GuidancePower);
+        var cluster = ClusterHost.StartInProcess(model, silos);
+        var events = new ProgressRelay(p => progress?.Invoke(new RenderProgress("sampling", p.Step, request.Sampler.Steps, p.Segment, p.Layer,
+            p.Phase == "step done" ? p.Phase : $"{p.Phase} ({p.Silo})")), request.Sampler.Steps, layout.Segments);
+        float[] latents;
+        try
+        {
+            latents = cluster.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, events, cancel).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new RenderCancelledException("stopped: no video was written (latents are not kept when rendering on silos yet)", e);
+        }
+        double modelSeconds = total.Elapsed.TotalSeconds;
+        if (latentsPath is not null) LatentsFile.Write(latentsPath, latents, layout, request, request.Sampler.Steps);
+        var (decoderSeconds, ffmpegSeconds, contactPath, frames) = Encode(latents, layout, videoPath, progress, cancel);
+        progress?.Invoke(new RenderProgress("done", request.Sampler.Steps, request.Sampler.Steps, -1, 0, "done", frames, frames));
+        var d = model.Decoder;
+        return new RenderResult(videoPath, contactPath, latentsPath, frames, d.Width, d.Height, d.FramesPerSecond,
+            new RenderTimings(modelSeconds, decoderSeconds, ffmpegSeconds, total.Elapsed.TotalSeconds));
+    }
+
+    /// <summary>Turns the coordinator's per-segment events into render progress; a step is done when every segment says so.</summary>
+    private sealed class ProgressRelay(Action<SegmentProgress> report, int steps, int segments) : IProgress<SegmentProgress>
+    {
+        private readonly int[] _stepDone = new int[steps];
+
+        public void Report(SegmentProgress value)
+        {
+            if (value.Phase != "step done") { report(value); return; }
+            if (Interlocked.Increment(ref _stepDone[value.Step]) == segments) report(value with { Segment = -1 });
+            else report(value with { Phase = "waiting for the step" });
+        }
     }
 
     private (double Decoder, double Ffmpeg, string ContactPath, int Frames) Encode(float[] latents, SequenceLayout layout, string videoPath,

@@ -103,10 +103,10 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void Render_UnavailableSiloCountSaysWhy()
+    public void Render_BadSiloCountSaysWhy()
     {
-        var (code, _, err) = Ttt("render", "story.yaml", "--silos", "3");
+        var (code, _, err) = Ttt("render", "story.yaml", "--silos", "0");
         Assert.Equal(2, code);
-        Assert.Contains("--silos: expected 1", err);
+        Assert.Contains("--silos: expected a whole number from 1 to 64, found '0'", err);
     }
 }

@@ -23,8 +23,7 @@ public static class RenderCommand
         string? outDir = Path.GetDirectoryName(Path.GetFullPath(videoPath));
         if (outDir is not null && !Directory.Exists(outDir))
             throw new CliException($"-o: the folder {outDir} does not exist");
-        if (a.Optional("--silos") is { } silos && silos != "1")
-            throw new CliException($"--silos: expected 1 (this build renders in one process; the cluster runtime comes with issue 4), found '{silos}'");
+        int? silos = a.Optional("--silos") is null ? null : a.RequiredInt("--silos", 1, 64);
 
         var model = StoryLoading.LoadModel(a.Optional("--model"));
         var story = StoryLoading.Load(storyPath, model);
@@ -37,7 +36,8 @@ public static class RenderCommand
 
         if (!model.IsTrained)
             output.WriteLine("note: this model is a seeded initialisation, not a trained model: the video shows what the untrained network makes of the story.");
-        output.WriteLine($"rendering \"{story.Title}\": {story.Scenes.Count} scenes, {steps} steps, seed {seed}, guidance {request.Sampler.Guidance}");
+        output.WriteLine($"rendering \"{story.Title}\": {story.Scenes.Count} scenes, {steps} steps, seed {seed}, guidance {request.Sampler.Guidance}" +
+                         (silos is { } n ? $", on {n} in-process silos" : ""));
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -51,7 +51,7 @@ public static class RenderCommand
         var board = new ProgressBoard(story.Scenes.Count, steps, output, interactive: !Console.IsOutputRedirected && !a.Flag("--quiet"));
         try
         {
-            var result = new StoryRenderer(model).Render(request, videoPath, a.Optional("--save-latents"), board.Report, cancel.Token);
+            var result = new StoryRenderer(model) { Silos = silos }.Render(request, videoPath, a.Optional("--save-latents"), board.Report, cancel.Token);
             board.Finish();
             var t = result.Timings;
             output.WriteLine($"wrote {result.VideoPath}: {result.Frames} frames, {result.Width}×{result.Height}, {result.FramesPerSecond} fps, {result.DurationSeconds:F2} s");

@@ -13,20 +13,33 @@ public static class SegmentEdges
     public static float[] Embed(StepContext ctx, int k, ReadOnlySpan<float> latent, IReadOnlyList<float[]> text)
     {
         var cfg = ctx.Config;
+        int frameSize = cfg.LatentChannels * cfg.LatentHeight * cfg.LatentWidth, textFloats = cfg.TextTokensPerSegment * cfg.TextDim;
+        for (int b = 0; b < text.Count; b++)
+            if (text[b].Length != ctx.Layout.Segments * textFloats)
+                throw new ArgumentException($"text stream {b}: expected [{ctx.Layout.Segments}, {cfg.TextTokensPerSegment}, {cfg.TextDim}] = {ctx.Layout.Segments * textFloats} floats, found {text[b].Length}");
+        return EmbedOwn(ctx, k, latent.Slice(ctx.Layout.FirstOwnFrame(k) * frameSize, ctx.Layout.OwnFrames(k) * frameSize),
+            text.Select(t => t.AsSpan(k * textFloats, textFloats).ToArray()).ToArray());
+    }
+
+    /// <summary>Segment k's initial residual from only what the segment holds: its own latent frames and its own text.</summary>
+    /// <param name="ownLatent">Segment k's frames [ownFrames, C, H, W].</param>
+    /// <param name="ownText">Per stream, segment k's text tokens [Lt, TextDim].</param>
+    public static float[] EmbedOwn(StepContext ctx, int k, ReadOnlySpan<float> ownLatent, IReadOnlyList<float[]> ownText)
+    {
+        var cfg = ctx.Config;
         var p = ctx.Parameters;
         int d = cfg.Width, lt = cfg.TextTokensPerSegment, chunk = ctx.Layout.ChunkLength(k);
         int ownFrames = ctx.Layout.OwnFrames(k), tokens = ownFrames * cfg.TokensPerFrame;
-        if (text.Count != ctx.Batch) throw new ArgumentException($"expected text for {ctx.Batch} streams, found {text.Count}");
+        if (ownText.Count != ctx.Batch) throw new ArgumentException($"expected text for {ctx.Batch} streams, found {ownText.Count}");
         var residual = new float[ctx.Batch * chunk * d];
-        var patches = Patchify(cfg, latent, ctx.Layout.FirstOwnFrame(k), ownFrames);
+        var patches = Patchify(cfg, ownLatent, 0, ownFrames);
         var video = new float[tokens * d];
         Linear.Forward(p.PatchEmbed, patches, tokens, video);
         for (int b = 0; b < ctx.Batch; b++)
         {
-            int textFloats = lt * cfg.TextDim;
-            if (text[b].Length != ctx.Layout.Segments * textFloats)
-                throw new ArgumentException($"text stream {b}: expected [{ctx.Layout.Segments}, {lt}, {cfg.TextDim}] = {ctx.Layout.Segments * textFloats} floats, found {text[b].Length}");
-            Linear.Forward(p.TextProj, text[b].AsSpan(k * textFloats, textFloats), lt, residual.AsSpan(b * chunk * d, lt * d));
+            if (ownText[b].Length != lt * cfg.TextDim)
+                throw new ArgumentException($"text stream {b} of segment {k}: expected [{lt}, {cfg.TextDim}], found {ownText[b].Length} floats");
+            Linear.Forward(p.TextProj, ownText[b], lt, residual.AsSpan(b * chunk * d, lt * d));
             video.CopyTo(residual.AsSpan((b * chunk + lt) * d, tokens * d));
         }
         return residual;

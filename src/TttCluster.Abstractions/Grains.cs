@@ -1,0 +1,17 @@
+namespace TttCluster.Abstractions;
+
+/// <summary>A grain: addressed by a string key, activated on one silo, one call at a time (unless marked interleaving).</summary>
+public interface IGrainWithStringKey;
+
+/// <summary>
+/// A call that may run while the grain is busy with another call (Orleans' AlwaysInterleave): it must only read state
+/// no running call writes, or write state no running call reads.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class AlwaysInterleaveAttribute : Attribute;
+
+/// <summary>Creates references to grains; where the grain runs is the runtime's business.</summary>
+public interface IGrainFactory
+{
+    T GetGrain<T>(string key) where T : IGrainWithStringKey;
+}

@@ -1,0 +1,47 @@
+namespace TttCluster.Abstractions;
+
+/// <summary>
+/// One 3-second segment of a story (key "story/k"), on the silo that holds its activations. It runs the segment's parts
+/// of every denoising step; the coordinator sequences them, neighbours exchange the shared boundary frame directly.
+/// </summary>
+public interface ISegmentGrain : IGrainWithStringKey
+{
+    /// <summary>Takes the segment's text and initial noise; called once per story.</summary>
+    Task InitializeAsync(SegmentSetup setup, CancellationToken cancel);
+
+    /// <summary>Starts a denoising step: embeds the segment's latent frames and text.</summary>
+    Task BeginStepAsync(StepStart step, CancellationToken cancel);
+
+    /// <summary>The residual rows of this segment's last frame (the halo window k + 1 needs) for the current layer.</summary>
+    [AlwaysInterleave]
+    Task<float[]> GetLastFrameAsync(int layer, CancellationToken cancel);
+
+    /// <summary>Window k + 1's output for this segment's last frame, averaged in before the forward scan.</summary>
+    [AlwaysInterleave]
+    Task ReceiveHaloOutputAsync(int layer, float[] haloOutput, CancellationToken cancel);
+
+    /// <summary>Phase 1: adaLN and local attention over this segment's window (halo from segment k − 1).</summary>
+    Task AttendAsync(int layer, CancellationToken cancel);
+
+    /// <summary>Averages the shared frame and computes the scan inputs of the forward direction.</summary>
+    Task PrepareForwardAsync(int layer, CancellationToken cancel);
+
+    /// <summary>Runs this segment's run of the scan: the state comes in, the state goes out (phases 2 and 3).</summary>
+    Task<ScanHandOff> ScanAsync(ScanTurn turn, CancellationToken cancel);
+
+    /// <summary>Outputs of this segment's tokens that a later run computed (their mini-batch straddled the boundary).</summary>
+    [AlwaysInterleave]
+    Task DeliverScanOutputAsync(ScanOutputs outputs, CancellationToken cancel);
+
+    /// <summary>After the forward scan: Z, then the scan inputs of the reverse direction.</summary>
+    Task FinishForwardAsync(int layer, CancellationToken cancel);
+
+    /// <summary>After the reverse scan: Z′, the gates and the MLP (phase 4).</summary>
+    Task FinishBlockAsync(int layer, CancellationToken cancel);
+
+    /// <summary>Final layer and the sampler update of this segment's latent frames.</summary>
+    Task EndStepAsync(StepEnd step, CancellationToken cancel);
+
+    /// <summary>This segment's latent frames as they are now.</summary>
+    Task<float[]> GetLatentsAsync(CancellationToken cancel);
+}

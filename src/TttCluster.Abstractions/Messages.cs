@@ -1,0 +1,32 @@
+namespace TttCluster.Abstractions;
+
+/// <summary>A story to render: per scene the text tokens of both CFG streams, the seeded noise, the sampler settings.</summary>
+/// <param name="Cond">Text tokens of every scene, [n, Lt, TextDim] flattened.</param>
+/// <param name="Uncond">The same for the negative prompts.</param>
+/// <param name="Noise">Initial latents [T, C, H, W] flattened.</param>
+public sealed record StoryJob(string StoryId, int Segments, float[] Cond, float[] Uncond, float[] Noise, int Steps, double Guidance, double GuidancePower);
+
+/// <summary>What a segment grain needs once: its index, the story's size, its text (both streams) and its initial latent frames.</summary>
+public sealed record SegmentSetup(string StoryId, int Index, int Segments, float[] Cond, float[] Uncond, float[] Latents);
+
+/// <summary>Step i at DDPM timestep t.</summary>
+public sealed record StepStart(int Step, int Timestep);
+
+/// <summary>The sampler update of step i with CFG scale s.</summary>
+public sealed record StepEnd(int Step, int Steps, double GuidanceScale);
+
+/// <summary>One run of the scan: the layer, the direction, and the state from the previous run (null: the layer's initial state).</summary>
+public sealed record ScanTurn(int Layer, bool Reverse, byte[]? State);
+
+/// <summary>The state for the next run, and outputs that belong to earlier segments (positions in the direction's order).</summary>
+public sealed record ScanHandOff(byte[] State, IReadOnlyList<ScanOutputs> ForEarlierSegments);
+
+/// <summary>Scan outputs [B, H, Count, d] for direction positions FirstPosition .. FirstPosition + Count − 1 of one segment.</summary>
+public sealed record ScanOutputs(int Segment, int Layer, bool Reverse, int FirstPosition, int Count, float[] Output);
+
+/// <summary>Where a segment is: step, layer, phase, and the silo it runs on.</summary>
+public sealed record SegmentProgress(string StoryId, int Segment, int Step, int Layer, string Phase, string Silo);
+
+public sealed record StoryStatus(string StoryId, string State, int StepsDone, int Steps);
+
+public sealed record SiloStatus(string SiloId, int Capacity, int ActiveGrains);

@@ -1,0 +1,30 @@
+using TttCluster.Abstractions;
+using TttCluster.Model;
+using TttCluster.Runtime;
+
+namespace TttCluster.Grains;
+
+/// <summary>
+/// The embedded cluster: N silos in this process sharing one loaded model, with the segment and coordinator grains
+/// registered. Coordinators live on silo 0; segments where the coordinator's plan pins them.
+/// </summary>
+public static class ClusterHost
+{
+    public static InProcessCluster StartInProcess(ModelBundle model, int silos, int capacityPerSilo = 1)
+    {
+        if (silos < 1) throw new ArgumentOutOfRangeException(nameof(silos), silos, "--silos: expected at least 1");
+        var cluster = new InProcessCluster();
+        for (int i = 0; i < silos; i++) cluster.AddSilo($"silo-{i}", capacityPerSilo, new SiloServices(model));
+        cluster.Register<ISegmentGrain>((_, silo) => new SegmentGrain(((SiloServices)silo.Services).Model, cluster));
+        cluster.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, cluster));
+        return cluster;
+    }
+
+    /// <summary>What a silo's grains share.</summary>
+    public sealed class SiloServices(ModelBundle model) : IServiceProvider
+    {
+        public ModelBundle Model { get; } = model;
+
+        public object? GetService(Type serviceType) => serviceType == typeof(ModelBundle) ? Model : null;
+    }
+}

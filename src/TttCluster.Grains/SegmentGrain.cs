@@ -1,0 +1,176 @@
+using TttCluster.Abstractions;
+using TttCluster.Model;
+using TttCluster.Model.Plan;
+using TttCluster.Model.Sampling;
+using TttCluster.Model.Ttt;
+
+namespace TttCluster.Grains;
+
+/// <summary>
+/// One segment of one story, on the silo that holds its activations. Every method runs the same phase functions as
+/// the local executor (src/TttCluster.Model/Plan) on this segment's rows only; neighbours fetch and return the shared
+/// boundary frame directly, the coordinator sequences the scans.
+/// </summary>
+public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISegmentGrain
+{
+    private const int Streams = 2;   // cond, uncond (classifier-free guidance as a batch of 2)
+    private SegmentSetup _setup = null!;
+    private SequenceLayout _layout = null!;
+    private StepContext _ctx = null!;
+    private float[] _latents = [];
+    private float[] _residual = [], _attnOut = [], _z = [];
+    private float[]? _haloOutFromNext;
+    private TttInputs? _scanInputs;
+    private float[] _scanOutput = [];   // [B, H, C, d], rows in the current direction's order
+
+    private int Index => _setup.Index;
+    private ISegmentGrain Segment(int k) => grains.GetGrain<ISegmentGrain>($"{_setup.StoryId}/{k}");
+
+    Task ISegmentGrain.InitializeAsync(SegmentSetup setup, CancellationToken cancel)
+    {
+        _setup = setup;
+        _layout = new SequenceLayout(model.Config, setup.Segments);
+        _latents = (float[])setup.Latents.Clone();
+        return Task.CompletedTask;
+    }
+
+    Task ISegmentGrain.BeginStepAsync(StepStart step, CancellationToken cancel)
+    {
+        _ctx = new StepContext(model.Dit, _layout, Streams, step.Timestep);
+        _residual = SegmentEdges.EmbedOwn(_ctx, Index, _latents, [_setup.Cond, _setup.Uncond]);
+        return Task.CompletedTask;
+    }
+
+    // Phase 1 never writes the residual, so neighbours may read the last frame while this segment attends.
+    Task<float[]> ISegmentGrain.GetLastFrameAsync(int layer, CancellationToken cancel) =>
+        Task.FromResult(SegmentAttention.LastFrame(_ctx, Index, _residual));
+
+    Task ISegmentGrain.ReceiveHaloOutputAsync(int layer, float[] haloOutput, CancellationToken cancel)
+    {
+        _haloOutFromNext = haloOutput;
+        return Task.CompletedTask;
+    }
+
+    async Task ISegmentGrain.AttendAsync(int layer, CancellationToken cancel)
+    {
+        float[] halo = Index > 0 ? await Segment(Index - 1).GetLastFrameAsync(layer, cancel) : [];
+        _attnOut = new float[_residual.Length];
+        var haloOut = new float[Index > 0 ? halo.Length : 0];
+        SegmentAttention.Attend(_ctx, layer, Index, _residual, halo, _attnOut, haloOut);
+        if (Index > 0) await Segment(Index - 1).ReceiveHaloOutputAsync(layer, haloOut, cancel);
+    }
+
+    Task ISegmentGrain.PrepareForwardAsync(int layer, CancellationToken cancel)
+    {
+        if (Index + 1 < _layout.Segments)
+        {
+            SegmentAttention.AverageSharedFrame(_ctx, Index, _attnOut,
+                _haloOutFromNext ?? throw new InvalidOperationException($"segment {Index}: no halo output from segment {Index + 1} for layer {layer}"));
+            _haloOutFromNext = null;
+        }
+        StartDirection(SegmentTtt.Prepare(_ctx, layer, Index, _attnOut, reverse: false));
+        return Task.CompletedTask;
+    }
+
+    Task<ScanHandOff> ISegmentGrain.ScanAsync(ScanTurn turn, CancellationToken cancel)
+    {
+        var cfg = model.Config;
+        var block = model.Dit.Blocks[turn.Layer];
+        var direction = new ScanDirection(turn.Reverse);
+        var state = turn.State is null
+            ? ScanState.Initial(Streams, cfg.Heads, cfg.HeadDim, block.W1, block.B1, block.W2, block.B2)
+            : ScanState.FromBytes(turn.State);
+        int runStart = direction.RunStart(_layout, Index);
+        ScanResult result = TttScanner.Scan(state, _scanInputs!, runStart, direction.IsLastRun(_layout, Index),
+            cfg.MiniBatch, block.TttLnWeight, block.TttLnBias, cfg.LayerNormEps);
+        _scanInputs = null;
+
+        // Outputs before this run's start finished a mini-batch that began in earlier segments: they go to their owners.
+        var foreign = new List<ScanOutputs>();
+        int position = result.FirstPosition, end = result.FirstPosition + result.Count;
+        while (position < Math.Min(runStart, end))
+        {
+            int owner = OwnerOf(direction, position);
+            int ownerEnd = Math.Min(direction.RunStart(_layout, owner) + _layout.ChunkLength(owner), runStart);
+            foreign.Add(new ScanOutputs(owner, turn.Layer, turn.Reverse, position, ownerEnd - position, Slice(result, position, ownerEnd - position)));
+            position = ownerEnd;
+        }
+        if (end > runStart) Store(result, runStart, end - runStart, runStart);
+        return Task.FromResult(new ScanHandOff(state.ToBytes(), foreign));
+    }
+
+    Task ISegmentGrain.DeliverScanOutputAsync(ScanOutputs outputs, CancellationToken cancel)
+    {
+        var result = new ScanResult(outputs.FirstPosition, outputs.Count, outputs.Output);
+        Store(result, outputs.FirstPosition, outputs.Count, new ScanDirection(outputs.Reverse).RunStart(_layout, Index));
+        return Task.CompletedTask;
+    }
+
+    Task ISegmentGrain.FinishForwardAsync(int layer, CancellationToken cancel)
+    {
+        _z = SegmentTtt.Finish(_ctx, layer, Index, _attnOut, TokenOrder(reverse: false), reverse: false);
+        _attnOut = [];
+        StartDirection(SegmentTtt.Prepare(_ctx, layer, Index, _z, reverse: true));
+        return Task.CompletedTask;
+    }
+
+    Task ISegmentGrain.FinishBlockAsync(int layer, CancellationToken cancel)
+    {
+        float[] zPrime = SegmentTtt.Finish(_ctx, layer, Index, _z, TokenOrder(reverse: true), reverse: true);
+        _z = [];
+        SegmentMlp.Apply(_ctx, layer, Index, _residual, zPrime);
+        return Task.CompletedTask;
+    }
+
+    Task ISegmentGrain.EndStepAsync(StepEnd step, CancellationToken cancel)
+    {
+        float[] f = SegmentEdges.Final(_ctx, Index, _residual);
+        int frames = _latents.Length;
+        DdimSampler.Step(new NoiseSchedule(step.Steps), step.Step, step.GuidanceScale, _latents, f.AsSpan(0, frames), f.AsSpan(frames, frames));
+        _residual = [];
+        return Task.CompletedTask;
+    }
+
+    Task<float[]> ISegmentGrain.GetLatentsAsync(CancellationToken cancel) => Task.FromResult((float[])_latents.Clone());
+
+    private void StartDirection(TttInputs inputs)
+    {
+        _scanInputs = inputs;
+        _scanOutput = new float[inputs.Q.Length];
+    }
+
+    private int OwnerOf(ScanDirection direction, int position) =>
+        _layout.SegmentOfScanPosition(direction.Reverse ? _layout.TotalTokens - 1 - position : position);
+
+    private int HeadsTimesStreams => Streams * model.Config.Heads;
+
+    /// <summary>Copies result rows [position, position + count) into this segment's output buffer.</summary>
+    private void Store(ScanResult result, int position, int count, int runStart)
+    {
+        int d = model.Config.HeadDim, chunk = _layout.ChunkLength(Index);
+        for (int bh = 0; bh < HeadsTimesStreams; bh++)
+            result.Output.AsSpan((bh * result.Count + position - result.FirstPosition) * d, count * d)
+                .CopyTo(_scanOutput.AsSpan((bh * chunk + position - runStart) * d));
+    }
+
+    private float[] Slice(ScanResult result, int position, int count)
+    {
+        int d = model.Config.HeadDim;
+        var slice = new float[HeadsTimesStreams * count * d];
+        for (int bh = 0; bh < HeadsTimesStreams; bh++)
+            result.Output.AsSpan((bh * result.Count + position - result.FirstPosition) * d, count * d).CopyTo(slice.AsSpan(bh * count * d));
+        return slice;
+    }
+
+    /// <summary>The scan output in the chunk's token order (the reverse direction visited it back to front).</summary>
+    private float[] TokenOrder(bool reverse)
+    {
+        if (!reverse) return _scanOutput;
+        int d = model.Config.HeadDim, chunk = _layout.ChunkLength(Index);
+        var ordered = new float[_scanOutput.Length];
+        for (int bh = 0; bh < HeadsTimesStreams; bh++)
+            for (int r = 0; r < chunk; r++)
+                _scanOutput.AsSpan((bh * chunk + chunk - 1 - r) * d, d).CopyTo(ordered.AsSpan((bh * chunk + r) * d));
+        return ordered;
+    }
+}

@@ -1,0 +1,59 @@
+using TttCluster.Abstractions;
+
+namespace TttCluster.Runtime;
+
+/// <summary>
+/// Silos in this process and the grains on them: the embedded default (`ttt render --silos N`). A grain type is
+/// registered with a factory and a placement (which silo hosts a key); activations are created on first call.
+/// </summary>
+public sealed class InProcessCluster : IGrainFactory
+{
+    private readonly List<Silo> _silos = new();
+    private readonly Dictionary<Type, (Func<string, Silo, object> Create, Func<string, int> Place)> _types = new();
+    private readonly Dictionary<string, int> _pinned = new();
+    private readonly object _gate = new();
+
+    public IReadOnlyList<Silo> Silos => _silos;
+
+    /// <summary>Every grain call must finish within this, or it fails with a <see cref="GrainCallException"/>.</summary>
+    public TimeSpan CallDeadline { get; init; } = TimeSpan.FromMinutes(10);
+
+    public Silo AddSilo(string id, int capacity, IServiceProvider services)
+    {
+        var silo = new Silo(id, capacity, services);
+        lock (_gate) _silos.Add(silo);
+        return silo;
+    }
+
+    /// <summary>Registers a grain class behind its interface; <paramref name="place"/> maps a key to a silo index.</summary>
+    public void Register<TInterface>(Func<string, Silo, TInterface> create, Func<string, int>? place = null) where TInterface : IGrainWithStringKey
+    {
+        lock (_gate) _types[typeof(TInterface)] = ((key, silo) => create(key, silo)!, place ?? (_ => 0));
+    }
+
+    /// <summary>Places a key on a silo explicitly (the coordinator's segment plan); later calls go there.</summary>
+    public void Pin(string key, int siloIndex)
+    {
+        lock (_gate) _pinned[key] = siloIndex;
+    }
+
+    public T GetGrain<T>(string key) where T : IGrainWithStringKey => GrainProxy.Create<T>(this, key);
+
+    /// <summary>The silo id a key lives on (for progress reports).</summary>
+    public string SiloOf<T>(string key) => Resolve(typeof(T), key).Silo.Id;
+
+    internal (Silo Silo, Silo.Activation Activation) Resolve(Type grainInterface, string key)
+    {
+        lock (_gate)
+        {
+            if (!_types.TryGetValue(grainInterface, out var type))
+                throw new GrainCallException($"no grain class is registered for {grainInterface.Name}");
+            int index = _pinned.TryGetValue(key, out int pinned) ? pinned : type.Place(key);
+            if (index < 0 || index >= _silos.Count) throw new GrainCallException($"{grainInterface.Name} '{key}' is placed on silo {index}, which does not exist");
+            var silo = _silos[index];
+            if (!silo.IsAlive) throw new GrainCallException($"{grainInterface.Name} '{key}': silo {silo.Id} is dead");
+            var activation = silo.Activations.GetOrAdd((grainInterface, key), _ => new Silo.Activation(type.Create(key, silo)));
+            return (silo, activation);
+        }
+    }
+}

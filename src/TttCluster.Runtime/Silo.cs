@@ -1,0 +1,30 @@
+using System.Collections.Concurrent;
+
+namespace TttCluster.Runtime;
+
+/// <summary>
+/// A silo in this process: it hosts activations, each with a turn lock so a grain handles one call at a time.
+/// <paramref name="services"/> are what its grains share (the loaded model, for example).
+/// </summary>
+public sealed class Silo(string id, int capacity, IServiceProvider services)
+{
+    public string Id { get; } = id;
+    public int Capacity { get; } = capacity;
+    public IServiceProvider Services { get; } = services;
+    public bool IsAlive { get; private set; } = true;
+
+    internal ConcurrentDictionary<(Type Interface, string Key), Activation> Activations { get; } = new();
+
+    /// <summary>Stops the silo: its activations are gone, calls to it fail with a clear error.</summary>
+    public void Stop()
+    {
+        IsAlive = false;
+        Activations.Clear();
+    }
+
+    internal sealed class Activation(object grain)
+    {
+        public object Grain { get; } = grain;
+        public SemaphoreSlim Turn { get; } = new(1, 1);
+    }
+}

@@ -1,0 +1,98 @@
+using TttCluster.Abstractions;
+using TttCluster.Model;
+using TttCluster.Model.Sampling;
+using TttCluster.Rendering;
+using TttCluster.Runtime;
+
+namespace TttCluster.Grains.Tests;
+
+public class InProcessClusterTests
+{
+    private static readonly Lazy<ModelBundle> s_model = new(() => ModelBundle.Load(Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors")));
+
+    private static RenderRequest Story(int scenes) => new(
+        Enumerable.Range(0, scenes).Select(k => new SceneText($"Scene {k}: Jerry runs past the {k}th door while Tom chases him.")).ToArray(),
+        11, new SamplerSettings(2, 4.0, 1.0));
+
+    private static StoryJob Job(RenderRequest request)
+    {
+        var sampler = new LatentSampler(s_model.Value);
+        var (cond, uncond) = sampler.EncodeText(request);
+        return new StoryJob("story-1", request.Scenes.Count, cond, uncond, sampler.InitialNoise(request),
+            request.Sampler.Steps, request.Sampler.Guidance, request.Sampler.GuidancePower);
+    }
+
+    /// <summary>
+    /// I1: 7 segments (divisible by none of 2, 3, 5; chunks of 136 and 112 tokens, mini-batches of 16 straddle every
+    /// boundary) give bit-identical latents on the local executor and on 1, 2, 3 and 5 in-process silos.
+    /// </summary>
+    [Fact]
+    public async Task Latents_AreBitIdenticalForAnySiloCount()
+    {
+        var request = Story(7);
+        float[] local = new LatentSampler(s_model.Value).Sample(request, null, null, CancellationToken.None);
+        foreach (int silos in new[] { 1, 2, 3, 5 })
+        {
+            var cluster = ClusterHost.StartInProcess(s_model.Value, silos);
+            var seen = new HashSet<string>();
+            var progress = new SynchronousProgress<SegmentProgress>(p => { lock (seen) seen.Add(p.Silo); });
+            float[] distributed = await cluster.GetGrain<ICoordinatorGrain>("story-1").RenderLatentsAsync(Job(request), progress, CancellationToken.None);
+            Assert.Equal(local.Length, distributed.Length);
+            for (int i = 0; i < local.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(local[i]) == BitConverter.SingleToInt32Bits(distributed[i]),
+                    $"{silos} silos: latent element {i} is {distributed[i]:R}, the local executor gives {local[i]:R}");
+            Assert.Equal(silos, seen.Count);   // every silo did work
+        }
+    }
+
+    [Theory]
+    [InlineData(7, new[] { 1, 1, 1 }, new[] { 0, 0, 0, 1, 1, 2, 2 })]
+    [InlineData(5, new[] { 1, 3 }, new[] { 0, 1, 1, 1, 1 })]
+    [InlineData(2, new[] { 1, 1, 1 }, new[] { 0, 1 })]
+    public void Placement_IsContiguousAndProportionalToCapacity(int segments, int[] capacities, int[] expected) =>
+        Assert.Equal(expected, ContiguousPlacement.Assign(segments, capacities));
+
+    [Fact]
+    public async Task CallToADeadSilo_FailsClearly()
+    {
+        var cluster = ClusterHost.StartInProcess(s_model.Value, 2);
+        cluster.Pin("story-2/0", 1);
+        cluster.Silos[1].Stop();
+        var e = await Assert.ThrowsAsync<GrainCallException>(() => cluster.GetGrain<ISegmentGrain>("story-2/0").GetLatentsAsync(CancellationToken.None));
+        Assert.Contains("silo-1 is dead", e.Message);
+    }
+
+    [Fact]
+    public async Task CallPastItsDeadline_FailsClearly()
+    {
+        var cluster = new InProcessCluster { CallDeadline = TimeSpan.FromMilliseconds(50) };
+        cluster.AddSilo("silo-0", 1, new ClusterHost.SiloServices(s_model.Value));
+        cluster.Register<ISegmentGrain>((_, _) => new SlowSegment());
+        var e = await Assert.ThrowsAsync<GrainCallException>(() => cluster.GetGrain<ISegmentGrain>("s/0").GetLatentsAsync(CancellationToken.None));
+        Assert.Contains("ISegmentGrain.GetLatentsAsync", e.Message);
+        Assert.Contains("missed its deadline", e.Message);
+    }
+
+    /// <summary>Progress that runs the callback on the reporting thread (no synchronisation context needed).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    /// <summary>A grain whose call honours cancellation but would take far longer than the deadline.</summary>
+    private sealed class SlowSegment : ISegmentGrain
+    {
+        public async Task<float[]> GetLatentsAsync(CancellationToken cancel) { await Task.Delay(TimeSpan.FromMinutes(5), cancel); return []; }
+        public Task InitializeAsync(SegmentSetup setup, CancellationToken cancel) => Task.CompletedTask;
+        public Task BeginStepAsync(StepStart step, CancellationToken cancel) => Task.CompletedTask;
+        public Task<float[]> GetLastFrameAsync(int layer, CancellationToken cancel) => Task.FromResult<float[]>([]);
+        public Task ReceiveHaloOutputAsync(int layer, float[] haloOutput, CancellationToken cancel) => Task.CompletedTask;
+        public Task AttendAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
+        public Task PrepareForwardAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
+        public Task<ScanHandOff> ScanAsync(ScanTurn turn, CancellationToken cancel) => Task.FromResult(new ScanHandOff([], []));
+        public Task DeliverScanOutputAsync(ScanOutputs outputs, CancellationToken cancel) => Task.CompletedTask;
+        public Task FinishForwardAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
+        public Task FinishBlockAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
+        public Task EndStepAsync(StepEnd step, CancellationToken cancel) => Task.CompletedTask;
+    }
+}
