@@ -9,18 +9,19 @@ namespace TttCluster.Grains;
 /// Drives one story across the silos: places its segments as contiguous ranges, then for every step and layer runs the
 /// per-segment phases in parallel and the two scans in order, handing the scan state from segment to segment.
 /// </summary>
-public sealed class CoordinatorGrain(ModelConfig config, InProcessCluster cluster) : ICoordinatorGrain
+public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, ISiloRoster roster) : ICoordinatorGrain
 {
     async Task<float[]> ICoordinatorGrain.RenderLatentsAsync(StoryJob job, IProgress<SegmentProgress>? progress, CancellationToken cancel)
     {
         var layout = new SequenceLayout(config, job.Segments);
         int n = job.Segments;
-        int[] plan = ContiguousPlacement.Assign(n, cluster.Silos.Select(s => s.Capacity).ToArray());
+        var silos = roster.Silos;
+        int[] plan = ContiguousPlacement.Assign(n, silos.Select(s => s.Capacity).ToArray());
         string Key(int k) => $"{job.StoryId}/{k}";
-        for (int k = 0; k < n; k++) cluster.Pin(Key(k), plan[k]);
-        var segments = Enumerable.Range(0, n).Select(k => cluster.GetGrain<ISegmentGrain>(Key(k))).ToArray();
+        await roster.PlaceAsync(Enumerable.Range(0, n).ToDictionary(Key, k => plan[k]), cancel);
+        var segments = Enumerable.Range(0, n).Select(k => grains.GetGrain<ISegmentGrain>(Key(k))).ToArray();
         void Report(int k, int step, int layer, string phase) =>
-            progress?.Report(new SegmentProgress(job.StoryId, k, step, layer, phase, cluster.Silos[plan[k]].Id));
+            progress?.Report(new SegmentProgress(job.StoryId, k, step, layer, phase, silos[plan[k]].Id));
 
         int frameSize = config.LatentChannels * config.LatentHeight * config.LatentWidth, textFloats = config.TextTokensPerSegment * config.TextDim;
         await Task.WhenAll(Enumerable.Range(0, n).Select(k => segments[k].InitializeAsync(new SegmentSetup(job.StoryId, k, n,

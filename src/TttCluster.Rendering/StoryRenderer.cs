@@ -19,6 +19,12 @@ public sealed class StoryRenderer(ModelBundle model)
     /// </summary>
     public int? Silos { get; init; }
 
+    /// <summary>With <see cref="Silos"/>: run them as ttt-silo processes on loopback loading <see cref="ModelPath"/>.</summary>
+    public bool Processes { get; init; }
+
+    /// <summary>The model file silo processes load (they get the same model as this process).</summary>
+    public string? ModelPath { get; init; }
+
     public RenderResult Render(RenderRequest request, string videoPath, string? latentsPath, Action<RenderProgress>? progress,
         CancellationToken cancel)
     {
@@ -63,13 +69,12 @@ public sealed class StoryRenderer(ModelBundle model)
         var (cond, uncond) = sampler.EncodeText(request);
         var job = new StoryJob("story", request.Scenes.Count, cond, uncond, sampler.InitialNoise(request),
             request.Sampler.Steps, request.Sampler.Guidance, request.Sampler.GuidancePower);
-        var cluster = ClusterHost.StartInProcess(model, silos);
         var events = new ProgressRelay(p => progress?.Invoke(new RenderProgress("sampling", p.Step, request.Sampler.Steps, p.Segment, p.Layer,
             p.Phase == "step done" ? p.Phase : $"{p.Phase} ({p.Silo})")), request.Sampler.Steps, layout.Segments);
         float[] latents;
         try
         {
-            latents = cluster.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, events, cancel).GetAwaiter().GetResult();
+            latents = SampleOnCluster(job, silos, events, cancel).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException e)
         {
@@ -82,6 +87,15 @@ public sealed class StoryRenderer(ModelBundle model)
         var d = model.Decoder;
         return new RenderResult(videoPath, contactPath, latentsPath, frames, d.Width, d.Height, d.FramesPerSecond,
             new RenderTimings(modelSeconds, decoderSeconds, ffmpegSeconds, total.Elapsed.TotalSeconds));
+    }
+
+    private async Task<float[]> SampleOnCluster(StoryJob job, int silos, IProgress<SegmentProgress> events, CancellationToken cancel)
+    {
+        if (!Processes)
+            return await ClusterHost.StartInProcess(model, silos).GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, events, cancel);
+        await using var cluster = await ProcessCluster.StartAsync(model,
+            ModelPath ?? throw new InvalidOperationException("rendering on silo processes needs the model file's path"), silos, cancel);
+        return await cluster.Grains.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, events, cancel);
     }
 
     /// <summary>Turns the coordinator's per-segment events into render progress; a step is done when every segment says so.</summary>

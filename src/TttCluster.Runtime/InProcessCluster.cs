@@ -6,14 +6,22 @@ namespace TttCluster.Runtime;
 /// Silos in this process and the grains on them: the embedded default (`ttt render --silos N`). A grain type is
 /// registered with a factory and a placement (which silo hosts a key); activations are created on first call.
 /// </summary>
-public sealed class InProcessCluster : IGrainFactory
+public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
 {
     private readonly List<Silo> _silos = new();
     private readonly Dictionary<Type, (Func<string, Silo, object> Create, Func<string, int> Place)> _types = new();
     private readonly Dictionary<string, int> _pinned = new();
     private readonly object _gate = new();
 
-    public IReadOnlyList<Silo> Silos => _silos;
+    public IReadOnlyList<Silo> LocalSilos => _silos;
+
+    IReadOnlyList<SiloInfo> ISiloRoster.Silos => _silos.Select(s => new SiloInfo(s.Id, s.Capacity)).ToArray();
+
+    Task ISiloRoster.PlaceAsync(IReadOnlyDictionary<string, int> placement, CancellationToken cancel)
+    {
+        foreach (var (key, silo) in placement) Pin(key, silo);
+        return Task.CompletedTask;
+    }
 
     /// <summary>Every grain call must finish within this, or it fails with a <see cref="GrainCallException"/>.</summary>
     public TimeSpan CallDeadline { get; init; } = TimeSpan.FromMinutes(10);
@@ -38,6 +46,12 @@ public sealed class InProcessCluster : IGrainFactory
     }
 
     public T GetGrain<T>(string key) where T : IGrainWithStringKey => GrainProxy.Create<T>(this, key);
+
+    public async Task<TResult> InvokeAsync<TResult>(Type grainInterface, string key, System.Reflection.MethodInfo method, object?[] args)
+    {
+        var (silo, activation) = Resolve(grainInterface, key);   // may throw: the caller sees it through the task
+        return await ActivationCall.RunAsync<TResult>(silo, activation, $"{grainInterface.Name}.{method.Name} on '{key}'", method, args, CallDeadline);
+    }
 
     /// <summary>The silo id a key lives on (for progress reports).</summary>
     public string SiloOf<T>(string key) => Resolve(typeof(T), key).Silo.Id;

@@ -57,7 +57,7 @@ public class InProcessClusterTests
     {
         var cluster = ClusterHost.StartInProcess(s_model.Value, 2);
         cluster.Pin("story-2/0", 1);
-        cluster.Silos[1].Stop();
+        cluster.LocalSilos[1].Stop();
         var e = await Assert.ThrowsAsync<GrainCallException>(() => cluster.GetGrain<ISegmentGrain>("story-2/0").GetLatentsAsync(CancellationToken.None));
         Assert.Contains("silo-1 is dead", e.Message);
     }

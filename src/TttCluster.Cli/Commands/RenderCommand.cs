@@ -15,7 +15,7 @@ public static class RenderCommand
     public static int Run(string[] args, TextWriter output)
     {
         var a = new CliArguments(args, new HashSet<string> { "-o", "--out", "--steps", "--seed", "--silos", "--save-latents", "--model" },
-            new HashSet<string> { "--quiet" });
+            new HashSet<string> { "--quiet", "--processes" });
         string storyPath = a.Positional(0, "the story file (ttt render STORY.yaml -o OUT.mp4)");
         string videoPath = a.Optional("-o") ?? a.Optional("--out") ?? Path.ChangeExtension(Path.GetFileName(storyPath), ".mp4");
         if (!videoPath.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase))
@@ -24,6 +24,7 @@ public static class RenderCommand
         if (outDir is not null && !Directory.Exists(outDir))
             throw new CliException($"-o: the folder {outDir} does not exist");
         int? silos = a.Optional("--silos") is null ? null : a.RequiredInt("--silos", 1, 64);
+        if (a.Flag("--processes") && silos is null) throw new CliException("--processes: also give --silos N (how many silo processes to start)");
 
         var model = StoryLoading.LoadModel(a.Optional("--model"));
         var story = StoryLoading.Load(storyPath, model);
@@ -37,7 +38,7 @@ public static class RenderCommand
         if (!model.IsTrained)
             output.WriteLine("note: this model is a seeded initialisation, not a trained model: the video shows what the untrained network makes of the story.");
         output.WriteLine($"rendering \"{story.Title}\": {story.Scenes.Count} scenes, {steps} steps, seed {seed}, guidance {request.Sampler.Guidance}" +
-                         (silos is { } n ? $", on {n} in-process silos" : ""));
+                         (silos is { } n ? $", on {n} {(a.Flag("--processes") ? "silo processes on loopback" : "in-process silos")}" : ""));
 
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -51,7 +52,7 @@ public static class RenderCommand
         var board = new ProgressBoard(story.Scenes.Count, steps, output, interactive: !Console.IsOutputRedirected && !a.Flag("--quiet"));
         try
         {
-            var result = new StoryRenderer(model) { Silos = silos }.Render(request, videoPath, a.Optional("--save-latents"), board.Report, cancel.Token);
+            var result = new StoryRenderer(model) { Silos = silos, Processes = a.Flag("--processes"), ModelPath = a.Optional("--model") ?? StoryLoading.DefaultModelPath }.Render(request, videoPath, a.Optional("--save-latents"), board.Report, cancel.Token);
             board.Finish();
             var t = result.Timings;
             output.WriteLine($"wrote {result.VideoPath}: {result.Frames} frames, {result.Width}×{result.Height}, {result.FramesPerSecond} fps, {result.DurationSeconds:F2} s");

@@ -1,0 +1,49 @@
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+using TttCluster.Abstractions;
+
+namespace TttCluster.Runtime;
+
+/// <summary>
+/// Runs one call on a local activation: waits for the grain's turn (unless [AlwaysInterleave]) and replaces the
+/// call's CancellationToken with one that also fires at the deadline, so a stuck call fails with a clear error.
+/// </summary>
+internal static class ActivationCall
+{
+    public static async Task<TResult> RunAsync<TResult>(Silo silo, Silo.Activation activation, string call, MethodInfo method,
+        object?[] args, TimeSpan deadlineAfter)
+    {
+        int tokenIndex = Array.FindLastIndex(method.GetParameters(), p => p.ParameterType == typeof(CancellationToken));
+        var callerToken = tokenIndex >= 0 && args[tokenIndex] is CancellationToken t ? t : CancellationToken.None;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
+        deadline.CancelAfter(deadlineAfter);
+        if (tokenIndex >= 0) args[tokenIndex] = deadline.Token;
+
+        bool interleave = method.GetCustomAttribute<AlwaysInterleaveAttribute>() is not null;
+        try
+        {
+            if (!interleave) await activation.Turn.WaitAsync(deadline.Token).ConfigureAwait(false);
+            try
+            {
+                if (!silo.IsAlive) throw new GrainCallException($"{call}: silo {silo.Id} is dead");
+                object? returned = method.Invoke(activation.Grain, args);
+                if (returned is Task<TResult> typed) return await typed.ConfigureAwait(false);
+                await ((Task)returned!).ConfigureAwait(false);
+                return default!;
+            }
+            finally
+            {
+                if (!interleave) activation.Turn.Release();
+            }
+        }
+        catch (OperationCanceledException e) when (!callerToken.IsCancellationRequested && deadline.IsCancellationRequested)
+        {
+            throw new GrainCallException($"{call} (silo {silo.Id}) missed its deadline of {deadlineAfter}", e);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+}

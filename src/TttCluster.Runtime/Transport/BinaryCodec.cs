@@ -1,0 +1,132 @@
+using System.Buffers.Binary;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace TttCluster.Runtime.Transport;
+
+/// <summary>
+/// The wire form of grain calls between processes: arguments and results as compact little-endian binary, tensors as
+/// raw fp32 bytes, never JSON. Supports int, long, ulong, bool, double, string, float[], byte[] (null allowed),
+/// IReadOnlyList&lt;T&gt; and records built through one public constructor. Input is untrusted: every length is
+/// checked against the bytes that remain, depth is bounded, and any violation is a <see cref="FormatException"/>.
+/// </summary>
+public static class BinaryCodec
+{
+    private const int MaxDepth = 8;
+
+    public static byte[] Serialize(IReadOnlyList<object?> values, IReadOnlyList<Type> types)
+    {
+        using var stream = new MemoryStream();
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        for (int i = 0; i < types.Count; i++) Write(writer, values[i], types[i], 0);
+        writer.Flush();
+        return stream.ToArray();
+    }
+
+    public static object?[] Deserialize(ReadOnlySpan<byte> bytes, IReadOnlyList<Type> types)
+    {
+        var reader = new Reader(bytes);
+        var values = new object?[types.Count];
+        for (int i = 0; i < types.Count; i++) values[i] = Read(ref reader, types[i], 0);
+        if (reader.Remaining != 0) throw new FormatException($"grain message: {reader.Remaining} bytes left over after the last value");
+        return values;
+    }
+
+    private static void Write(BinaryWriter w, object? value, Type type, int depth)
+    {
+        if (depth > MaxDepth) throw new ArgumentException($"grain message: values nest deeper than {MaxDepth}");
+        if (type == typeof(int)) w.Write((int)value!);
+        else if (type == typeof(long)) w.Write((long)value!);
+        else if (type == typeof(ulong)) w.Write((ulong)value!);
+        else if (type == typeof(bool)) w.Write((bool)value! ? (byte)1 : (byte)0);
+        else if (type == typeof(double)) w.Write((double)value!);
+        else if (type == typeof(string)) WriteBytes(w, value is null ? null : Encoding.UTF8.GetBytes((string)value));
+        else if (type == typeof(byte[])) WriteBytes(w, (byte[]?)value);
+        else if (type == typeof(float[])) WriteBytes(w, value is null ? null : MemoryMarshal.AsBytes(((float[])value).AsSpan()).ToArray());
+        else if (ListItemType(type) is { } item)
+        {
+            var list = (System.Collections.IList)value!;
+            w.Write(list.Count);
+            foreach (object? element in list) Write(w, element, item, depth + 1);
+        }
+        else
+        {
+            var (_, parameters) = RecordShape(type);
+            w.Write(value is null ? (byte)0 : (byte)1);
+            if (value is null) return;
+            foreach (var p in parameters) Write(w, type.GetProperty(p.Name!, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)!.GetValue(value), p.ParameterType, depth + 1);
+        }
+    }
+
+    private static void WriteBytes(BinaryWriter w, byte[]? bytes)
+    {
+        w.Write(bytes is null ? -1 : bytes.Length);
+        if (bytes is not null) w.Write(bytes);
+    }
+
+    private static object? Read(ref Reader r, Type type, int depth)
+    {
+        if (depth > MaxDepth) throw new FormatException($"grain message: values nest deeper than {MaxDepth}");
+        if (type == typeof(int)) return r.Int32();
+        if (type == typeof(long)) return r.Int64();
+        if (type == typeof(ulong)) return (ulong)r.Int64();
+        if (type == typeof(bool)) return r.Byte() switch { 0 => false, 1 => true, var b => throw new FormatException($"grain message: a bool byte must be 0 or 1, found {b}") };
+        if (type == typeof(double)) return BitConverter.Int64BitsToDouble(r.Int64());
+        if (type == typeof(string)) return r.Bytes(1) is { } s ? Encoding.UTF8.GetString(s) : null;
+        if (type == typeof(byte[])) return r.Bytes(1);
+        if (type == typeof(float[])) return r.Bytes(4) is { } f ? MemoryMarshal.Cast<byte, float>(f).ToArray() : null;
+        if (ListItemType(type) is { } item)
+        {
+            int count = r.Int32();
+            if (count < 0 || count > r.Remaining) throw new FormatException($"grain message: a list of {count} items cannot fit in the {r.Remaining} bytes left");
+            var list = (System.Collections.IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(item))!;
+            for (int i = 0; i < count; i++) list.Add(Read(ref r, item, depth + 1));
+            return list;
+        }
+        var (constructor, parameters) = RecordShape(type);
+        if (r.Byte() == 0) return null;
+        var args = new object?[parameters.Length];
+        for (int i = 0; i < parameters.Length; i++) args[i] = Read(ref r, parameters[i].ParameterType, depth + 1);
+        return constructor.Invoke(args);
+    }
+
+    private static Type? ListItemType(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>) ? type.GetGenericArguments()[0] : null;
+
+    private static (ConstructorInfo Constructor, ParameterInfo[] Parameters) RecordShape(Type type)
+    {
+        var constructors = type.GetConstructors(BindingFlags.Public | BindingFlags.Instance);
+        if (!type.IsClass || constructors.Length != 1)
+            throw new ArgumentException($"grain messages are records with one public constructor; {type.Name} is not");
+        return (constructors[0], constructors[0].GetParameters());
+    }
+
+    /// <summary>Reads from untrusted bytes; every read checks what remains.</summary>
+    private ref struct Reader(ReadOnlySpan<byte> bytes)
+    {
+        private ReadOnlySpan<byte> _rest = bytes;
+        public readonly int Remaining => _rest.Length;
+
+        private ReadOnlySpan<byte> Take(int count)
+        {
+            if (count > _rest.Length) throw new FormatException($"grain message: expected {count} more bytes, found {_rest.Length} (truncated?)");
+            var taken = _rest[..count];
+            _rest = _rest[count..];
+            return taken;
+        }
+
+        public byte Byte() => Take(1)[0];
+        public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+        public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+
+        /// <summary>A length-prefixed byte block (-1: null) whose length must be a multiple of <paramref name="unit"/>.</summary>
+        public byte[]? Bytes(int unit)
+        {
+            int length = Int32();
+            if (length == -1) return null;
+            if (length < 0 || length % unit != 0) throw new FormatException($"grain message: a block of {length} bytes (unit {unit}) is malformed");
+            return Take(length).ToArray();
+        }
+    }
+}
