@@ -16,7 +16,7 @@ public static class ClusterHost
         var cluster = new InProcessCluster();
         for (int i = 0; i < silos; i++) cluster.AddSilo($"silo-{i}", capacityPerSilo, new SiloServices(model));
         cluster.Register<ISegmentGrain>((_, silo) => new SegmentGrain(((SiloServices)silo.Services).Model, cluster));
-        cluster.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, cluster, cluster));
+        cluster.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, cluster, cluster, new InMemoryCheckpointStore()));
         return cluster;
     }
 

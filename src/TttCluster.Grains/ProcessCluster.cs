@@ -13,19 +13,41 @@ namespace TttCluster.Grains;
 /// </summary>
 public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
 {
-    private readonly List<(SiloInfo Info, Process Process, Uri Address)> _silos = new();
+    /// <summary>Membership: a silo that misses one heartbeat is suspected, three in a row dead.</summary>
+    public enum SiloState { Alive, Suspected, Dead }
+
+    private sealed class Member(SiloInfo info, Process process, Uri address)
+    {
+        public SiloInfo Info { get; } = info;
+        public Process Process { get; } = process;
+        public Uri Address { get; } = address;
+        public SiloState State { get; set; } = SiloState.Alive;
+        public int MissedHeartbeats { get; set; }
+    }
+
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
+    public const int MissesBeforeDead = 3;
+
+    private readonly List<Member> _silos = new();
     private readonly HttpClient _http = HttpGrainInvoker.CreateClient();
+    private readonly CancellationTokenSource _stop = new();
+    private Task _heartbeats = Task.CompletedTask;
+    private readonly object _gate = new();
 
     public InProcessCluster Local { get; } = new();
     public RoutedGrainFactory Grains { get; }
-    public IReadOnlyList<SiloInfo> Silos => _silos.Select(s => s.Info).ToArray();
+
+    public IReadOnlyList<SiloInfo> Silos { get { lock (_gate) return Living.Select(m => m.Info).ToArray(); } }
     public IReadOnlyList<Uri> Addresses => _silos.Select(s => s.Address).ToArray();
+    public SiloState StateOf(int silo) { lock (_gate) return _silos[silo].State; }
+
+    private Member[] Living => _silos.Where(m => m.State != SiloState.Dead).ToArray();
 
     private ProcessCluster(ModelBundle model)
     {
         Grains = new RoutedGrainFactory(Local, new HttpGrainInvoker(_http, Local.CallDeadline));
         Local.AddSilo("coordinator", 1, new ClusterHost.SiloServices(model));
-        Local.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, Grains, this));
+        Local.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, Grains, this, new InMemoryCheckpointStore()));
     }
 
     /// <summary>The ttt-silo program, next to this assembly (it is a project reference of every host).</summary>
@@ -38,7 +60,12 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         var cluster = new ProcessCluster(model);
         try
         {
-            for (int i = 0; i < silos; i++) cluster._silos.Add(await StartSilo($"silo-{i}", modelPath, cancel));
+            for (int i = 0; i < silos; i++)
+            {
+                var (info, process, address) = await StartSilo($"silo-{i}", modelPath, cancel);
+                cluster._silos.Add(new Member(info, process, address));
+            }
+            cluster._heartbeats = cluster.HeartbeatLoop(cluster._stop.Token);
         }
         catch
         {
@@ -76,11 +103,13 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
 
     public async Task PlaceAsync(IReadOnlyDictionary<string, int> placement, CancellationToken cancel)
     {
+        Member[] living;
+        lock (_gate) living = Living;
         var keys = placement.Keys.ToArray();
-        var urls = keys.Select(k => _silos[placement[k]].Address.ToString()).ToArray();
-        for (int i = 0; i < keys.Length; i++) Grains.Route(keys[i], _silos[placement[keys[i]]].Address);
+        var urls = keys.Select(k => living[placement[k]].Address.ToString()).ToArray();
+        for (int i = 0; i < keys.Length; i++) Grains.Route(keys[i], living[placement[keys[i]]].Address);
         byte[] body = BinaryCodec.Serialize([keys, urls], [typeof(IReadOnlyList<string>), typeof(IReadOnlyList<string>)]);
-        await Task.WhenAll(_silos.Select(async s =>
+        await Task.WhenAll(living.Select(async s =>
         {
             using var response = await _http.PostAsync(new Uri(s.Address, "directory"), new ByteArrayContent(body), cancel);
             if (!response.IsSuccessStatusCode)
@@ -88,12 +117,57 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         }));
     }
 
+    /// <summary>After a failed call: every silo that does not answer its health check now is declared dead.</summary>
+    public async Task<int> ProbeAsync(CancellationToken cancel)
+    {
+        Member[] living;
+        lock (_gate) living = Living;
+        var answers = await Task.WhenAll(living.Select(m => AnswersAsync(m, TimeSpan.FromSeconds(2), cancel)));
+        int dead = 0;
+        lock (_gate)
+            for (int i = 0; i < living.Length; i++)
+                if (!answers[i]) { living[i].State = SiloState.Dead; dead++; }
+        return dead;
+    }
+
+    private async Task HeartbeatLoop(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try { await Task.Delay(HeartbeatInterval, stop); } catch (OperationCanceledException) { return; }
+            Member[] living;
+            lock (_gate) living = Living;
+            var answers = await Task.WhenAll(living.Select(m => AnswersAsync(m, TimeSpan.FromSeconds(1), stop)));
+            lock (_gate)
+                for (int i = 0; i < living.Length; i++)
+                {
+                    var m = living[i];
+                    m.MissedHeartbeats = answers[i] ? 0 : m.MissedHeartbeats + 1;
+                    m.State = m.MissedHeartbeats == 0 ? SiloState.Alive : m.MissedHeartbeats >= MissesBeforeDead ? SiloState.Dead : SiloState.Suspected;
+                }
+        }
+    }
+
+    private async Task<bool> AnswersAsync(Member member, TimeSpan timeout, CancellationToken cancel)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        limit.CancelAfter(timeout);
+        try
+        {
+            using var response = await _http.GetAsync(new Uri(member.Address, "health"), limit.Token);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException) { return false; }
+    }
+
     /// <summary>Kills a silo process at once (SIGKILL), as a crash would.</summary>
     public void Kill(int silo) => _silos[silo].Process.Kill(entireProcessTree: true);
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var (_, process, _) in _silos)
+        _stop.Cancel();
+        await _heartbeats;
+        foreach (var process in _silos.Select(m => m.Process))
         {
             try { if (!process.HasExited) process.Kill(entireProcessTree: true); await process.WaitForExitAsync(); }
             catch (InvalidOperationException) { }

@@ -15,13 +15,19 @@ public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
 
     public IReadOnlyList<Silo> LocalSilos => _silos;
 
-    IReadOnlyList<SiloInfo> ISiloRoster.Silos => _silos.Select(s => new SiloInfo(s.Id, s.Capacity)).ToArray();
+    private Silo[] Living => _silos.Where(s => s.IsAlive).ToArray();
+
+    IReadOnlyList<SiloInfo> ISiloRoster.Silos => Living.Select(s => new SiloInfo(s.Id, s.Capacity)).ToArray();
 
     Task ISiloRoster.PlaceAsync(IReadOnlyDictionary<string, int> placement, CancellationToken cancel)
     {
-        foreach (var (key, silo) in placement) Pin(key, silo);
+        var living = Living;
+        foreach (var (key, silo) in placement) Pin(key, _silos.IndexOf(living[silo]));
         return Task.CompletedTask;
     }
+
+    // In one process a silo is dead exactly when it was stopped; nothing to ask.
+    Task<int> ISiloRoster.ProbeAsync(CancellationToken cancel) => Task.FromResult(0);
 
     /// <summary>Every grain call must finish within this, or it fails with a <see cref="GrainCallException"/>.</summary>
     public TimeSpan CallDeadline { get; init; } = TimeSpan.FromMinutes(10);

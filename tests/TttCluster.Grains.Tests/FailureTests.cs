@@ -1,0 +1,95 @@
+using TttCluster.Abstractions;
+using TttCluster.Model;
+using TttCluster.Model.Sampling;
+using TttCluster.Rendering;
+
+namespace TttCluster.Grains.Tests;
+
+/// <summary>Silos die in the middle of renders; the stories still complete, with the local executor's bits.</summary>
+public class FailureTests(ITestOutputHelper output)
+{
+    private static readonly string ModelPath = Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors");
+    private static readonly Lazy<ModelBundle> s_model = new(() => ModelBundle.Load(ModelPath));
+
+    private static (float[] Local, StoryJob Job) Story(string id, int scenes, int steps, ulong seed)
+    {
+        var request = new RenderRequest(Enumerable.Range(0, scenes).Select(k => $"Scene {k} of {id}: Tom and Jerry again.").Select(t => new SceneText(t)).ToArray(),
+            seed, new SamplerSettings(steps, 4.0, 1.0));
+        var sampler = new LatentSampler(s_model.Value);
+        var (cond, uncond) = sampler.EncodeText(request);
+        float[] local = sampler.Sample(request, null, null, CancellationToken.None);
+        return (local, new StoryJob(id, scenes, cond, uncond, sampler.InitialNoise(request), steps, 4.0, 1.0));
+    }
+
+    private static void AssertBitIdentical(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                $"{what}: latent element {i} is {actual[i]:R}, the local executor gives {expected[i]:R}");
+    }
+
+    private sealed class Progress(Action<SegmentProgress> report) : IProgress<SegmentProgress>
+    {
+        public void Report(SegmentProgress value) => report(value);
+    }
+
+    [Fact]
+    public async Task SiloProcessKilledMidRender_StoryCompletesBitIdentical()
+    {
+        var (local, job) = Story("story-kill", 7, 3, 21);
+        // A seeded "random" point: the n-th progress event, somewhere in the second step.
+        int killAt = new Random(20261121).Next(40, 120), events = 0;
+        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 3, CancellationToken.None);
+        var failures = new List<string>();
+        var progress = new Progress(p =>
+        {
+            if (Interlocked.Increment(ref events) == killAt) cluster.Kill(1);
+            if (p.Segment < 0) lock (failures) failures.Add(p.Phase);
+        });
+        float[] latents = await cluster.Grains.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, progress, CancellationToken.None);
+        output.WriteLine($"killed silo-1 at progress event {killAt}; coordinator said: {string.Join(" | ", failures)}");
+        Assert.NotEmpty(failures);                                      // the kill was noticed and a step redone
+        Assert.Equal(2, cluster.Silos.Count);
+        AssertBitIdentical(local, latents, "after SIGKILL of a silo process");
+    }
+
+    [Fact]
+    public async Task KilledSilo_IsSuspectedThenDeclaredDeadByHeartbeats()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 2, CancellationToken.None);
+        cluster.Kill(0);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        var seen = new HashSet<ProcessCluster.SiloState>();
+        while (cluster.StateOf(0) != ProcessCluster.SiloState.Dead && DateTime.UtcNow < deadline)
+        {
+            seen.Add(cluster.StateOf(0));
+            await Task.Delay(50);
+        }
+        Assert.Equal(ProcessCluster.SiloState.Dead, cluster.StateOf(0));
+        Assert.Equal(ProcessCluster.SiloState.Alive, cluster.StateOf(1));
+        Assert.Single(cluster.Silos);
+    }
+
+    [Fact]
+    public async Task InProcessSiloStoppedMidRender_StoryCompletesBitIdentical()
+    {
+        var (local, job) = Story("story-stop", 5, 2, 3);
+        var cluster = ClusterHost.StartInProcess(s_model.Value, 3);
+        int events = 0;
+        var progress = new Progress(_ => { if (Interlocked.Increment(ref events) == 30) cluster.LocalSilos[2].Stop(); });
+        float[] latents = await cluster.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, progress, CancellationToken.None);
+        AssertBitIdentical(local, latents, "after stopping an in-process silo");
+    }
+
+    /// <summary>Several stories at once share the silos: each coordinator's idle silos serve the others' segments.</summary>
+    [Fact]
+    public async Task ConcurrentStories_ShareSilosAndStayBitIdentical()
+    {
+        var stories = new[] { Story("story-a", 4, 2, 1), Story("story-b", 3, 2, 2), Story("story-c", 5, 2, 3) };
+        var cluster = ClusterHost.StartInProcess(s_model.Value, 3);
+        var results = await Task.WhenAll(stories.Select(s =>
+            cluster.GetGrain<ICoordinatorGrain>(s.Job.StoryId).RenderLatentsAsync(s.Job, null, CancellationToken.None)));
+        for (int i = 0; i < stories.Length; i++) AssertBitIdentical(stories[i].Local, results[i], stories[i].Job.StoryId);
+    }
+}
