@@ -26,8 +26,16 @@ public interface ISegmentGrain : IGrainWithStringKey
     /// <summary>Averages the shared frame and computes the scan inputs of the forward direction.</summary>
     Task PrepareForwardAsync(int layer, CancellationToken cancel);
 
-    /// <summary>Runs this segment's run of the scan: the state comes in, the state goes out (phases 2 and 3).</summary>
-    Task<ScanHandOff> ScanAsync(ScanTurn turn, CancellationToken cancel);
+    /// <summary>
+    /// Runs this segment's run of the scan (phases 2 and 3) from the state the previous segment pushed here (or the
+    /// layer's initial state for the first run), then pushes the state straight to the next segment's silo and the
+    /// outputs of straddling mini-batches straight to their owners. Only control passes through the coordinator.
+    /// </summary>
+    Task ScanAsync(ScanTurn turn, CancellationToken cancel);
+
+    /// <summary>The scan state from the previous segment, for this segment's next <see cref="ScanAsync"/>.</summary>
+    [AlwaysInterleave]
+    Task ReceiveScanStateAsync(int layer, bool reverse, byte[] state, CancellationToken cancel);
 
     /// <summary>Outputs of this segment's tokens that a later run computed (their mini-batch straddled the boundary).</summary>
     [AlwaysInterleave]

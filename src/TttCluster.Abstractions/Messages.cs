@@ -15,11 +15,8 @@ public sealed record StepStart(int Step, int Timestep);
 /// <summary>The sampler update of step i with CFG scale s.</summary>
 public sealed record StepEnd(int Step, int Steps, double GuidanceScale);
 
-/// <summary>One run of the scan: the layer, the direction, and the state from the previous run (null: the layer's initial state).</summary>
-public sealed record ScanTurn(int Layer, bool Reverse, byte[]? State);
-
-/// <summary>The state for the next run, and outputs that belong to earlier segments (positions in the direction's order).</summary>
-public sealed record ScanHandOff(byte[] State, IReadOnlyList<ScanOutputs> ForEarlierSegments);
+/// <summary>One run of the scan: the layer and the direction.</summary>
+public sealed record ScanTurn(int Layer, bool Reverse);
 
 /// <summary>Scan outputs [B, H, Count, d] for direction positions FirstPosition .. FirstPosition + Count − 1 of one segment.</summary>
 public sealed record ScanOutputs(int Segment, int Layer, bool Reverse, int FirstPosition, int Count, float[] Output);

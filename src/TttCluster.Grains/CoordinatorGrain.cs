@@ -104,20 +104,15 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
     }
 
     /// <summary>
-    /// One direction of the scan: segment by segment, the state bytes go from each run to the next. Outputs of tokens
-    /// whose mini-batch straddled a boundary go back to the segment that owns them.
-    /// In this process the bytes move by reference; the process transport sends them from silo to silo.
+    /// One direction of the scan: segment by segment, in order. Each segment pushes the state to the next segment's silo
+    /// itself (no detour through here) and returns when it has; this loop only says whose turn it is.
     /// </summary>
     private static async Task ScanChain(ISegmentGrain[] segments, SequenceLayout layout, int layer, bool reverse, Action<int> done, CancellationToken cancel)
     {
-        byte[]? state = null;
         var order = reverse ? Enumerable.Range(0, layout.Segments).Reverse() : Enumerable.Range(0, layout.Segments);
         foreach (int k in order)
         {
-            var handOff = await segments[k].ScanAsync(new ScanTurn(layer, reverse, state), cancel);
-            foreach (var outputs in handOff.ForEarlierSegments)
-                await segments[outputs.Segment].DeliverScanOutputAsync(outputs, cancel);
-            state = handOff.State;
+            await segments[k].ScanAsync(new ScanTurn(layer, reverse), cancel);
             done(k);
         }
     }

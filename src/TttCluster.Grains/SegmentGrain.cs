@@ -22,6 +22,7 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
     private float[]? _haloOutFromNext;
     private TttInputs? _scanInputs;
     private float[] _scanOutput = [];   // [B, H, C, d], rows in the current direction's order
+    private (int Layer, bool Reverse, byte[] State)? _pushedState;
 
     private int Index => _setup.Index;
     private ISegmentGrain Segment(int k) => grains.GetGrain<ISegmentGrain>($"{_setup.StoryId}/{k}");
@@ -72,31 +73,44 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
         return Task.CompletedTask;
     }
 
-    Task<ScanHandOff> ISegmentGrain.ScanAsync(ScanTurn turn, CancellationToken cancel)
+    async Task ISegmentGrain.ScanAsync(ScanTurn turn, CancellationToken cancel)
     {
         var cfg = model.Config;
         var block = model.Dit.Blocks[turn.Layer];
         var direction = new ScanDirection(turn.Reverse);
-        var state = turn.State is null
-            ? ScanState.Initial(Streams, cfg.Heads, cfg.HeadDim, block.W1, block.B1, block.W2, block.B2)
-            : ScanState.FromBytes(turn.State);
+        bool isFirst = direction.Reverse ? Index == _layout.Segments - 1 : Index == 0;
+        ScanState state;
+        if (isFirst) state = ScanState.Initial(Streams, cfg.Heads, cfg.HeadDim, block.W1, block.B1, block.W2, block.B2);
+        else if (_pushedState is { } pushed && pushed.Layer == turn.Layer && pushed.Reverse == turn.Reverse) state = ScanState.FromBytes(pushed.State);
+        else throw new InvalidOperationException($"segment {Index}: no scan state arrived from the previous segment for layer {turn.Layer} ({(turn.Reverse ? "reverse" : "forward")})");
+        _pushedState = null;
+
         int runStart = direction.RunStart(_layout, Index);
-        ScanResult result = TttScanner.Scan(state, _scanInputs!, runStart, direction.IsLastRun(_layout, Index),
-            cfg.MiniBatch, block.TttLnWeight, block.TttLnBias, cfg.LayerNormEps);
+        bool isLast = direction.IsLastRun(_layout, Index);
+        ScanResult result = TttScanner.Scan(state, _scanInputs!, runStart, isLast, cfg.MiniBatch, block.TttLnWeight, block.TttLnBias, cfg.LayerNormEps);
         _scanInputs = null;
 
-        // Outputs before this run's start finished a mini-batch that began in earlier segments: they go to their owners.
-        var foreign = new List<ScanOutputs>();
+        // Outputs before this run's start finished a mini-batch that began in earlier segments: straight to their owners.
+        var deliveries = new List<Task>();
         int position = result.FirstPosition, end = result.FirstPosition + result.Count;
         while (position < Math.Min(runStart, end))
         {
             int owner = OwnerOf(direction, position);
             int ownerEnd = Math.Min(direction.RunStart(_layout, owner) + _layout.ChunkLength(owner), runStart);
-            foreign.Add(new ScanOutputs(owner, turn.Layer, turn.Reverse, position, ownerEnd - position, Slice(result, position, ownerEnd - position)));
+            var outputs = new ScanOutputs(owner, turn.Layer, turn.Reverse, position, ownerEnd - position, Slice(result, position, ownerEnd - position));
+            deliveries.Add(Segment(owner).DeliverScanOutputAsync(outputs, cancel));
             position = ownerEnd;
         }
         if (end > runStart) Store(result, runStart, end - runStart, runStart);
-        return Task.FromResult(new ScanHandOff(state.ToBytes(), foreign));
+        if (!isLast)
+            deliveries.Add(Segment(direction.Reverse ? Index - 1 : Index + 1).ReceiveScanStateAsync(turn.Layer, turn.Reverse, state.ToBytes(), cancel));
+        await Task.WhenAll(deliveries);
+    }
+
+    Task ISegmentGrain.ReceiveScanStateAsync(int layer, bool reverse, byte[] state, CancellationToken cancel)
+    {
+        _pushedState = (layer, reverse, state);
+        return Task.CompletedTask;
     }
 
     Task ISegmentGrain.DeliverScanOutputAsync(ScanOutputs outputs, CancellationToken cancel)

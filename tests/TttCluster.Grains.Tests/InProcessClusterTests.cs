@@ -89,7 +89,8 @@ public class InProcessClusterTests
         public Task ReceiveHaloOutputAsync(int layer, float[] haloOutput, CancellationToken cancel) => Task.CompletedTask;
         public Task AttendAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
         public Task PrepareForwardAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
-        public Task<ScanHandOff> ScanAsync(ScanTurn turn, CancellationToken cancel) => Task.FromResult(new ScanHandOff([], []));
+        public Task ScanAsync(ScanTurn turn, CancellationToken cancel) => Task.CompletedTask;
+        public Task ReceiveScanStateAsync(int layer, bool reverse, byte[] state, CancellationToken cancel) => Task.CompletedTask;
         public Task DeliverScanOutputAsync(ScanOutputs outputs, CancellationToken cancel) => Task.CompletedTask;
         public Task FinishForwardAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
         public Task FinishBlockAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
