@@ -11,7 +11,7 @@ namespace TttCluster.Benchmarks;
 public static class BenchmarkSuite
 {
     /// <summary>Groups that <c>--only</c> can pick; the sgemm baseline always runs.</summary>
-    public static readonly string[] Groups = ["gemm", "scan", "attention", "step", "layer", "render"];
+    public static readonly string[] Groups = ["gemm", "scan", "attention", "step", "layer", "render", "cluster"];
 
     public static int Run(bool quick, string? jsonPath, TextWriter log, string? only = null)
     {
@@ -30,6 +30,7 @@ public static class BenchmarkSuite
         if (Want("step")) StepBenchmarks.TinyStep(results, baseline, quick);
         if (Want("layer")) StepBenchmarks.CogVideoLayer(results, quick);
         if (Want("render")) RenderBenchmarks.OneMinuteStory(results);
+        if (Want("cluster")) ClusterBenchmarks.Run(results, quick).GetAwaiter().GetResult();
 
         if (jsonPath is not null)
         {

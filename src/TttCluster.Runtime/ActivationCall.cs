@@ -10,7 +10,7 @@ namespace TttCluster.Runtime;
 /// </summary>
 internal static class ActivationCall
 {
-    public static async Task<TResult> RunAsync<TResult>(Silo silo, Silo.Activation activation, string call, MethodInfo method,
+    public static async Task<TResult> RunAsync<TResult>(Silo silo, Silo.Activation activation, string key, string call, MethodInfo method,
         object?[] args, TimeSpan deadlineAfter)
     {
         int tokenIndex = Array.FindLastIndex(method.GetParameters(), p => p.ParameterType == typeof(CancellationToken));
@@ -26,10 +26,18 @@ internal static class ActivationCall
             try
             {
                 if (!silo.IsAlive) throw new GrainCallException($"{call}: silo {silo.Id} is dead");
-                object? returned = method.Invoke(activation.Grain, args);
-                if (returned is Task<TResult> typed) return await typed.ConfigureAwait(false);
-                await ((Task)returned!).ConfigureAwait(false);
-                return default!;
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
+                try
+                {
+                    object? returned = method.Invoke(activation.Grain, args);
+                    if (returned is Task<TResult> typed) return await typed.ConfigureAwait(false);
+                    await ((Task)returned!).ConfigureAwait(false);
+                    return default!;
+                }
+                finally
+                {
+                    if (!interleave) silo.RecordCall(key, method.Name, started, System.Diagnostics.Stopwatch.GetTimestamp());
+                }
             }
             finally
             {

@@ -56,7 +56,7 @@ public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
     public async Task<TResult> InvokeAsync<TResult>(Type grainInterface, string key, System.Reflection.MethodInfo method, object?[] args)
     {
         var (silo, activation) = Resolve(grainInterface, key);   // may throw: the caller sees it through the task
-        return await ActivationCall.RunAsync<TResult>(silo, activation, $"{grainInterface.Name}.{method.Name} on '{key}'", method, args, CallDeadline);
+        return await ActivationCall.RunAsync<TResult>(silo, activation, key, $"{grainInterface.Name}.{method.Name} on '{key}'", method, args, CallDeadline);
     }
 
     /// <summary>The silo id a key lives on (for progress reports).</summary>

@@ -15,12 +15,28 @@ public sealed class Silo(string id, int capacity, IServiceProvider services)
 
     internal ConcurrentDictionary<(Type Interface, string Key), Activation> Activations { get; } = new();
 
+    private readonly ConcurrentQueue<CallRecord> _calls = new();
+
+    /// <summary>When set, every turn-taking call is recorded (method, start, end in Stopwatch ticks), for schedule analysis.</summary>
+    public bool RecordCalls { get; set; }
+
+    /// <summary>The calls recorded since <see cref="RecordCalls"/> was set.</summary>
+    public IReadOnlyCollection<CallRecord> Calls => _calls;
+
+    internal void RecordCall(string key, string method, long start, long end)
+    {
+        if (RecordCalls) _calls.Enqueue(new CallRecord(Id, key, method, start, end));
+    }
+
     /// <summary>Stops the silo: its activations are gone, calls to it fail with a clear error.</summary>
     public void Stop()
     {
         IsAlive = false;
         Activations.Clear();
     }
+
+    /// <summary>One grain call a silo ran: which method, and when (Stopwatch timestamps).</summary>
+    public sealed record CallRecord(string Silo, string Key, string Method, long Start, long End);
 
     internal sealed class Activation(object grain)
     {

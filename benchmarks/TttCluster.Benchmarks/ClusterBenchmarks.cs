@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using TttCluster.Abstractions;
+using TttCluster.Grains;
+using TttCluster.Model;
+using TttCluster.Model.Sampling;
+using TttCluster.Model.Ttt;
+using TttCluster.Rendering;
+using TttCluster.Runtime;
+
+namespace TttCluster.Benchmarks;
+
+/// <summary>
+/// What distribution costs and what the schedule leaves idle: the Tiny one-minute story on the local executor, on 3
+/// in-process silos and on 3 silo processes; the scan hand-off of a CogVideoX5B-sized state between two processes;
+/// silo utilisation with 1 and 3 concurrent stories; and the critical path of the recorded schedule.
+/// </summary>
+public static class ClusterBenchmarks
+{
+    private static string ModelPath => Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors");
+
+    public static async Task Run(BenchmarkResults r, bool quick)
+    {
+        var model = ModelBundle.Load(ModelPath);
+        int steps = quick ? 2 : 4;
+        StoryJob Job(string id, int scenes, ulong seed, out RenderRequest request)
+        {
+            request = new RenderRequest(Enumerable.Range(0, scenes).Select(k => new SceneText($"Scene {k}: the chase continues through room {k}.")).ToArray(),
+                seed, new SamplerSettings(steps, 4.0, 1.0));
+            var sampler = new LatentSampler(model);
+            var (cond, uncond) = sampler.EncodeText(request);
+            return new StoryJob(id, scenes, cond, uncond, sampler.InitialNoise(request), steps, 4.0, 1.0);
+        }
+
+        // Overhead: each configuration runs once to warm up (JIT, silo start), then is timed.
+        var job = Job("overhead", 20, 1, out var request);
+        var sampler = new LatentSampler(model);
+        sampler.Sample(request, null, null, CancellationToken.None);
+        double local = Stopwatches.OnceSeconds(() => sampler.Sample(request, null, null, CancellationToken.None));
+        var inProcess = ClusterHost.StartInProcess(model, 3);
+        await inProcess.GetGrain<ICoordinatorGrain>("warm").RenderLatentsAsync(job with { StoryId = "warm" }, null, CancellationToken.None);
+        double inProcessSeconds = await Time(() => inProcess.GetGrain<ICoordinatorGrain>("timed").RenderLatentsAsync(job with { StoryId = "timed" }, null, CancellationToken.None));
+        double processSeconds;
+        await using (var processes = await ProcessCluster.StartAsync(model, ModelPath, 3, CancellationToken.None))
+        {
+            await processes.Grains.GetGrain<ICoordinatorGrain>("warm").RenderLatentsAsync(job with { StoryId = "warm" }, null, CancellationToken.None);
+            processSeconds = await Time(() => processes.Grains.GetGrain<ICoordinatorGrain>("timed").RenderLatentsAsync(job with { StoryId = "timed" }, null, CancellationToken.None));
+        }
+        string what = $"Tiny, 20 segments, {steps} steps";
+        r.Add("cluster_local_executor_seconds", local, "s", what);
+        r.Add("cluster_3_inprocess_silos_overhead_pct", 100 * (inProcessSeconds / local - 1), "%", $"{inProcessSeconds:N2} s (target ≤ 3%)");
+        r.Add("cluster_3_silo_processes_overhead_pct", 100 * (processSeconds / local - 1), "%", $"{processSeconds:N2} s (target ≤ 15%)");
+
+        await HandOff(r, model, quick);
+        await Utilisation(r, model, Job);
+    }
+
+    /// <summary>A 48-head × 33,088-float state (6.35 MB) pushed to a segment grain in another process, as a silo pushes it to the next.</summary>
+    private static async Task HandOff(BenchmarkResults r, ModelBundle model, bool quick)
+    {
+        var big = ModelConfig.CogVideoX5B();
+        int hid = 4 * big.HeadDim;
+        byte[] state = ScanState.Initial(1, big.Heads, big.HeadDim, new float[big.Heads * big.HeadDim * hid], new float[big.Heads * hid],
+            new float[big.Heads * hid * big.HeadDim], new float[big.Heads * big.HeadDim]).ToBytes();
+        await using var cluster = await ProcessCluster.StartAsync(model, ModelPath, 2, CancellationToken.None);
+        await cluster.PlaceAsync(new Dictionary<string, int> { ["handoff/0"] = 1 }, CancellationToken.None);
+        var grain = cluster.Grains.GetGrain<ISegmentGrain>("handoff/0");
+        for (int i = 0; i < 5; i++) await grain.ReceiveScanStateAsync(0, false, state, CancellationToken.None);
+        var times = new List<double>();
+        for (int i = 0; i < (quick ? 40 : 200); i++)
+            times.Add(await Time(() => grain.ReceiveScanStateAsync(0, false, state, CancellationToken.None)) * 1000);
+        times.Sort();
+        r.Add("handoff_6_35mb_median_ms", times[times.Count / 2], "ms", $"{state.Length / 1e6:N2} MB over HTTP/1.1 on loopback, process to process (target ≤ 5 ms)");
+        r.Add("handoff_6_35mb_p99_ms", times[(int)(times.Count * 0.99)], "ms");
+        r.Add("handoff_6_35mb_gb_per_s", state.Length / (times[times.Count / 2] / 1000) / 1e9, "GB/s");
+    }
+
+    private delegate StoryJob JobFactory(string id, int scenes, ulong seed, out RenderRequest request);
+
+    /// <summary>Share of silo time spent computing (union of each silo's call intervals over 3 silos × wall time),
+    /// and the makespan the recorded schedule would have with one dedicated machine per silo.</summary>
+    private static async Task Utilisation(BenchmarkResults r, ModelBundle model, JobFactory job)
+    {
+        foreach (int stories in new[] { 1, 3 })
+        {
+            var cluster = ClusterHost.StartInProcess(model, 3);
+            await cluster.GetGrain<ICoordinatorGrain>("warm").RenderLatentsAsync(job("warm", 20, 9, out _), null, CancellationToken.None);
+            foreach (var silo in cluster.LocalSilos) silo.RecordCalls = true;
+            var jobs = Enumerable.Range(0, stories).Select(i => job($"story-{i}", 20, (ulong)i, out _)).ToArray();
+            double wall = await Time(() => Task.WhenAll(jobs.Select(j => cluster.GetGrain<ICoordinatorGrain>(j.StoryId).RenderLatentsAsync(j, null, CancellationToken.None))));
+            double busy = cluster.LocalSilos.Sum(s => BusySeconds(s.Calls));
+            r.Add($"cluster_utilisation_{stories}_stories_pct", 100 * busy / (3 * wall), "%", $"3 in-process silos, {stories} concurrent 20-segment stories, {wall:N2} s");
+            if (stories == 1) CriticalPath(r, cluster.LocalSilos.SelectMany(s => s.Calls).ToArray());
+        }
+    }
+
+    private static double BusySeconds(IEnumerable<Silo.CallRecord> calls)
+    {
+        long busy = 0, end = long.MinValue;
+        foreach (var c in calls.OrderBy(c => c.Start))
+        {
+            if (c.Start >= end) { busy += c.End - c.Start; end = c.End; }
+            else if (c.End > end) { busy += c.End - end; end = c.End; }
+        }
+        return busy / (double)Stopwatch.Frequency;
+    }
+
+    /// <summary>
+    /// Makespan with one dedicated machine per silo: each barrier round of a parallel phase lasts as long as its busiest
+    /// silo's segments take one after another; the scan runs are serial. Against the ideal: all work spread evenly.
+    /// </summary>
+    private static void CriticalPath(BenchmarkResults r, Silo.CallRecord[] calls)
+    {
+        double Seconds(Silo.CallRecord c) => (c.End - c.Start) / (double)Stopwatch.Frequency;
+        double scan = calls.Where(c => c.Method == nameof(ISegmentGrain.ScanAsync)).Sum(Seconds);
+        double parallel = 0;
+        foreach (var method in calls.Where(c => c.Method != nameof(ISegmentGrain.ScanAsync)).GroupBy(c => c.Method))
+        {
+            // The i-th call of a method on a segment belongs to round i.
+            var rounds = method.GroupBy(c => c.Key).SelectMany(g => g.OrderBy(c => c.Start).Select((c, i) => (Round: i, Call: c))).GroupBy(x => x.Round);
+            parallel += rounds.Sum(round => round.GroupBy(x => x.Call.Silo).Max(silo => silo.Sum(x => Seconds(x.Call))));
+        }
+        double total = calls.Sum(Seconds), makespan = parallel + scan, ideal = total / 3;
+        r.Add("critical_path_dedicated_makespan_s", makespan, "s", $"parallel phases {parallel:N2} s + serial scans {scan:N2} s ({100 * scan / makespan:N0}% of it)");
+        r.Add("critical_path_ideal_s", ideal, "s", $"all {total:N2} s of work over 3 silos");
+        r.Add("critical_path_over_ideal", makespan / ideal, "x");
+    }
+
+    private static async Task<double> Time(Func<Task> action)
+    {
+        var sw = Stopwatch.StartNew();
+        await action();
+        return sw.Elapsed.TotalSeconds;
+    }
+}
