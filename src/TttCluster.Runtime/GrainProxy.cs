@@ -25,11 +25,13 @@ public class GrainProxy : DispatchProxy
 
     private static readonly MethodInfo InvokeTyped = typeof(IGrainInvoker).GetMethod(nameof(IGrainInvoker.InvokeAsync))!;
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<MethodInfo, MethodInfo> ClosedInvoke = new();
+
     protected override object? Invoke(MethodInfo? method, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(method);
-        Type result = ResultType(method);
-        return InvokeTyped.MakeGenericMethod(result).Invoke(_invoker, [_interface, _key, method, args ?? []]);
+        var invoke = ClosedInvoke.GetOrAdd(method, m => InvokeTyped.MakeGenericMethod(ResultType(m)));
+        return invoke.Invoke(_invoker, [_interface, _key, method, args ?? []]);
     }
 
     /// <summary>T of Task&lt;T&gt;; bool for a plain Task (Task&lt;bool&gt; is a Task, so callers never see the difference).</summary>
