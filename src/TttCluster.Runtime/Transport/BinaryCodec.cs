@@ -17,11 +17,19 @@ public static class BinaryCodec
 
     public static byte[] Serialize(IReadOnlyList<object?> values, IReadOnlyList<Type> types)
     {
-        using var stream = new MemoryStream();
+        var frame = SerializeToSegment(values, types);
+        return frame.Count == frame.Array!.Length ? frame.Array : frame.AsSpan().ToArray();
+    }
+
+    /// <summary>As <see cref="Serialize"/>, without the final copy: a buffer sized up front (tensors dominate a frame).</summary>
+    public static ArraySegment<byte> SerializeToSegment(IReadOnlyList<object?> values, IReadOnlyList<Type> types)
+    {
+        long estimate = 256 + values.Sum(v => v switch { byte[] b => b.Length + 4L, float[] f => 4L * f.Length + 4, string s => 4L * s.Length + 4, _ => 64L });
+        using var stream = new MemoryStream((int)Math.Min(estimate, Array.MaxLength));
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         for (int i = 0; i < types.Count; i++) Write(writer, values[i], types[i], 0);
         writer.Flush();
-        return stream.ToArray();
+        return new ArraySegment<byte>(stream.GetBuffer(), 0, (int)stream.Length);
     }
 
     public static object?[] Deserialize(ReadOnlySpan<byte> bytes, IReadOnlyList<Type> types)

@@ -28,14 +28,14 @@ public sealed class HttpGrainInvoker(HttpClient http, TimeSpan deadline)
         int tokenIndex = Array.FindLastIndex(parameters, p => p.ParameterType == typeof(CancellationToken));
         var callerToken = tokenIndex >= 0 && args[tokenIndex] is CancellationToken t ? t : CancellationToken.None;
         var wire = parameters.Where(p => p.ParameterType != typeof(CancellationToken)).ToArray();
-        byte[] body = BinaryCodec.Serialize(wire.Select(p => args[p.Position]).ToArray(), wire.Select(p => p.ParameterType).ToArray());
+        var body = BinaryCodec.SerializeToSegment(wire.Select(p => args[p.Position]).ToArray(), wire.Select(p => p.ParameterType).ToArray());
         string call = $"{grainInterface.Name}.{method.Name} on '{key}' at {silo}";
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
         timeout.CancelAfter(deadline);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(silo, $"grains/{grainInterface.Name}/{method.Name}?key={Uri.EscapeDataString(key)}"))
         {
-            Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } },
+            Content = new ByteArrayContent(body.Array!, body.Offset, body.Count) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } },
         };
         try
         {
