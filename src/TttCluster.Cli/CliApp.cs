@@ -12,7 +12,8 @@ public static class CliApp
 
         usage:
           ttt render STORY.yaml [-o OUT.mp4] [--steps N] [--seed S] [--save-latents FILE] [--model FILE]
-                                                   render a story into an MP4 (and OUT.contact.png) on this machine
+                    [--silos N [--processes]]      render a story into an MP4 (and OUT.contact.png) on this machine,
+                                                   optionally on N in-process silos or N silo processes on loopback
           ttt validate STORY.yaml                  check a story file against the format and the model's limits
           ttt info WEIGHTS.safetensors             print a model file's config and tensor inventory
           ttt eval ttt-scan --weights W --inputs IN --out OUT --mini-batch B
