@@ -51,13 +51,7 @@ public sealed class StoryRenderer(ModelBundle model)
             throw new RenderCancelledException($"stopped during denoising step {stepsDone + 1}/{request.Sampler.Steps}: {kept}", e);
         }
         double modelSeconds = modelClock.Elapsed.TotalSeconds;
-        if (latentsPath is not null) LatentsFile.Write(latentsPath, latents, layout, request, request.Sampler.Steps);
-
-        var (decoderSeconds, ffmpegSeconds, contactPath, frames) = Encode(latents, layout, videoPath, progress, cancel);
-        progress?.Invoke(new RenderProgress("done", request.Sampler.Steps, request.Sampler.Steps, -1, 0, "done", frames, frames));
-        var d = model.Decoder;
-        return new RenderResult(videoPath, contactPath, latentsPath, frames, d.Width, d.Height, d.FramesPerSecond,
-            new RenderTimings(modelSeconds, decoderSeconds, ffmpegSeconds, total.Elapsed.TotalSeconds));
+        return Finish(request, layout, latents, modelSeconds, total, videoPath, latentsPath, progress, cancel);
     }
 
     private RenderResult RenderOnCluster(RenderRequest request, int silos, string videoPath, string? latentsPath,
@@ -81,6 +75,13 @@ public sealed class StoryRenderer(ModelBundle model)
             throw new RenderCancelledException("stopped: no video was written (latents are not kept when rendering on silos yet)", e);
         }
         double modelSeconds = total.Elapsed.TotalSeconds;
+        return Finish(request, layout, latents, modelSeconds, total, videoPath, latentsPath, progress, cancel);
+    }
+
+    /// <summary>After sampling, whichever way: keep the latents if asked, decode and encode the video, report.</summary>
+    private RenderResult Finish(RenderRequest request, SequenceLayout layout, float[] latents, double modelSeconds, Stopwatch total,
+        string videoPath, string? latentsPath, Action<RenderProgress>? progress, CancellationToken cancel)
+    {
         if (latentsPath is not null) LatentsFile.Write(latentsPath, latents, layout, request, request.Sampler.Steps);
         var (decoderSeconds, ffmpegSeconds, contactPath, frames) = Encode(latents, layout, videoPath, progress, cancel);
         progress?.Invoke(new RenderProgress("done", request.Sampler.Steps, request.Sampler.Steps, -1, 0, "done", frames, frames));
