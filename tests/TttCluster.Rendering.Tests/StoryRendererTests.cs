@@ -54,6 +54,16 @@ public sealed class StoryRendererTests : IDisposable
     }
 
     [Fact]
+    public void OnInProcessSilos_TheVideoHasTheLocalLatents()
+    {
+        string local = Path.Combine(_dir, "local.safetensors"), silos = Path.Combine(_dir, "silos.safetensors");
+        new StoryRenderer(s_model.Value).Render(TwoScenes(), Path.Combine(_dir, "local.mp4"), local, null, CancellationToken.None);
+        var result = new StoryRenderer(s_model.Value) { Silos = 2 }.Render(TwoScenes(), Path.Combine(_dir, "silos.mp4"), silos, null, CancellationToken.None);
+        Assert.Equal(Bits(LatentsFile.Read(local)), Bits(LatentsFile.Read(silos)));
+        Assert.Equal(97, FfprobeInfo.Read(result.VideoPath).Frames);
+    }
+
+    [Fact]
     public void Cancelled_KeepsTheLastLatentsAndNoVideo()
     {
         string video = Path.Combine(_dir, "cancelled.mp4"), latents = Path.Combine(_dir, "partial.safetensors");
