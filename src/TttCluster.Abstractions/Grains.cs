@@ -10,6 +10,12 @@ public interface IGrainWithStringKey;
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class AlwaysInterleaveAttribute : Attribute;
 
+/// <summary>
+/// A call that lasts as long as its work (a whole story): the runtime gives it no deadline; the caller's token cancels it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class LongRunningAttribute : Attribute;
+
 /// <summary>Creates references to grains; where the grain runs is the runtime's business.</summary>
 public interface IGrainFactory
 {

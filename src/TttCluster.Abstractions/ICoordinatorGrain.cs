@@ -4,6 +4,7 @@ namespace TttCluster.Abstractions;
 public interface ICoordinatorGrain : IGrainWithStringKey
 {
     /// <summary>Renders the story's latents on the segments' silos; progress events flow to <paramref name="progress"/>.</summary>
+    [LongRunning]
     Task<float[]> RenderLatentsAsync(StoryJob job, IProgress<SegmentProgress>? progress, CancellationToken cancel);
 }
 

@@ -48,6 +48,8 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
             {
                 failures++;
                 int dead = await roster.ProbeAsync(cancel);
+                // Only a dead silo is worth a redo; any other failure (a bug, a deadline) is reported as it is.
+                if (dead == 0) throw;
                 if (roster.Silos.Count == 0) throw new GrainCallException($"story {job.StoryId}: every silo is dead", e);
                 progress?.Report(new SegmentProgress(job.StoryId, -1, step, 0, $"silo failure ({dead} declared dead): redoing step {step + 1} on {roster.Silos.Count} silos", ""));
                 latents = await checkpoints.LoadAsync(job.StoryId, step, cancel)
@@ -86,7 +88,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         int n = job.Segments;
         var silos = roster.Silos;
         int[] plan = ContiguousPlacement.Assign(n, silos.Select(s => s.Capacity).ToArray());
-        await roster.PlaceAsync(Enumerable.Range(0, n).ToDictionary(key, k => plan[k]), cancel);
+        await roster.PlaceAsync(Enumerable.Range(0, n).ToDictionary(key, k => silos[plan[k]].Id), cancel);
         int frameSize = config.LatentChannels * config.LatentHeight * config.LatentWidth, textFloats = config.TextTokensPerSegment * config.TextDim;
         await Task.WhenAll(Enumerable.Range(0, n).Select(k => segments[k].InitializeAsync(new SegmentSetup(job.StoryId, k, n,
             job.Cond.AsSpan(k * textFloats, textFloats).ToArray(), job.Uncond.AsSpan(k * textFloats, textFloats).ToArray(),

@@ -23,9 +23,12 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         public Uri Address { get; } = address;
         public SiloState State { get; set; } = SiloState.Alive;
         public int MissedHeartbeats { get; set; }
+        public bool DeathReported { get; set; }
     }
 
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
+    /// <summary>A silo busy computing on a loaded machine still answers its health check well within this.</summary>
+    public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(2);
     public const int MissesBeforeDead = 3;
 
     private readonly List<Member> _silos = new();
@@ -78,7 +81,8 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
     private static async Task<(SiloInfo, Process, Uri)> StartSilo(string id, string modelPath, CancellationToken cancel)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { SiloProgram, "--id", id, "--port", "0", "--model", Path.GetFullPath(modelPath) }) start.ArgumentList.Add(a);
+        foreach (string a in new[] { SiloProgram, "--id", id, "--port", "0", "--model", Path.GetFullPath(modelPath), "--parent-pid", Environment.ProcessId.ToString() })
+            start.ArgumentList.Add(a);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {SiloProgram}");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
@@ -91,7 +95,13 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
                     throw new InvalidOperationException($"silo {id} exited before listening: {await process.StandardError.ReadToEndAsync(cancel)}");
                 const string marker = " listening on ";
                 int at = line.IndexOf(marker, StringComparison.Ordinal);
-                if (at >= 0) return (new SiloInfo(id, 1), process, new Uri(line[(at + marker.Length)..].Trim()));
+                if (at >= 0)
+                {
+                    // From here on nobody reads the silo's output: drain both pipes so a chatty silo never blocks on them.
+                    _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+                    _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
+                    return (new SiloInfo(id, 1), process, new Uri(line[(at + marker.Length)..].Trim()));
+                }
             }
         }
         catch
@@ -101,19 +111,30 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         }
     }
 
-    public async Task PlaceAsync(IReadOnlyDictionary<string, int> placement, CancellationToken cancel)
+    public async Task PlaceAsync(IReadOnlyDictionary<string, string> placement, CancellationToken cancel)
     {
         Member[] living;
         lock (_gate) living = Living;
         var keys = placement.Keys.ToArray();
-        var urls = keys.Select(k => living[placement[k]].Address.ToString()).ToArray();
-        for (int i = 0; i < keys.Length; i++) Grains.Route(keys[i], living[placement[keys[i]]].Address);
-        byte[] body = BinaryCodec.Serialize([keys, urls], [typeof(IReadOnlyList<string>), typeof(IReadOnlyList<string>)]);
+        var targets = keys.Select(k => living.FirstOrDefault(m => m.Info.Id == placement[k])
+            ?? throw new GrainCallException($"cannot place '{k}' on silo {placement[k]}: it is not alive")).ToArray();
+        for (int i = 0; i < keys.Length; i++) Grains.Route(keys[i], targets[i].Address);
+        byte[] body = BinaryCodec.Serialize([keys, targets.Select(t => t.Address.ToString()).ToArray()],
+            [typeof(IReadOnlyList<string>), typeof(IReadOnlyList<string>)]);
         await Task.WhenAll(living.Select(async s =>
         {
-            using var response = await _http.PostAsync(new Uri(s.Address, "directory"), new ByteArrayContent(body), cancel);
-            if (!response.IsSuccessStatusCode)
-                throw new GrainCallException($"silo {s.Info.Id} refused the placement: {await response.Content.ReadAsStringAsync(cancel)}");
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            limit.CancelAfter(TimeSpan.FromSeconds(10));
+            try
+            {
+                using var response = await _http.PostAsync(new Uri(s.Address, "directory"), new ByteArrayContent(body), limit.Token);
+                if (!response.IsSuccessStatusCode)
+                    throw new GrainCallException($"silo {s.Info.Id} refused the placement: {await response.Content.ReadAsStringAsync(cancel)}");
+            }
+            catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancel.IsCancellationRequested))
+            {
+                throw new GrainCallException($"silo {s.Info.Id} at {s.Address} did not take the placement: {e.Message}", e);
+            }
         }));
     }
 
@@ -122,12 +143,16 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
     {
         Member[] living;
         lock (_gate) living = Living;
-        var answers = await Task.WhenAll(living.Select(m => AnswersAsync(m, TimeSpan.FromSeconds(2), cancel)));
-        int dead = 0;
+        var answers = await Task.WhenAll(living.Select(m => AnswersAsync(m, HeartbeatTimeout, cancel)));
         lock (_gate)
+        {
             for (int i = 0; i < living.Length; i++)
-                if (!answers[i]) { living[i].State = SiloState.Dead; dead++; }
-        return dead;
+                if (!answers[i]) living[i].State = SiloState.Dead;
+            // Newly dead since the last probe, whether this probe or the heartbeats found out.
+            int dead = 0;
+            foreach (var m in _silos.Where(m => m.State == SiloState.Dead && !m.DeathReported)) { m.DeathReported = true; dead++; }
+            return dead;
+        }
     }
 
     private async Task HeartbeatLoop(CancellationToken stop)
@@ -137,11 +162,12 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
             try { await Task.Delay(HeartbeatInterval, stop); } catch (OperationCanceledException) { return; }
             Member[] living;
             lock (_gate) living = Living;
-            var answers = await Task.WhenAll(living.Select(m => AnswersAsync(m, TimeSpan.FromSeconds(1), stop)));
+            var answers = await Task.WhenAll(living.Select(m => AnswersAsync(m, HeartbeatTimeout, stop)));
             lock (_gate)
                 for (int i = 0; i < living.Length; i++)
                 {
                     var m = living[i];
+                    if (m.State == SiloState.Dead) continue;   // declared dead meanwhile (by a probe): dead stays dead
                     m.MissedHeartbeats = answers[i] ? 0 : m.MissedHeartbeats + 1;
                     m.State = m.MissedHeartbeats == 0 ? SiloState.Alive : m.MissedHeartbeats >= MissesBeforeDead ? SiloState.Dead : SiloState.Suspected;
                 }

@@ -32,6 +32,11 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
         _setup = setup;
         _layout = new SequenceLayout(model.Config, setup.Segments);
         _latents = (float[])setup.Latents.Clone();
+        // A re-placed segment starts its step afresh: nothing of an abandoned attempt may carry over.
+        _residual = _attnOut = _z = _scanOutput = [];
+        _haloOutFromNext = null;
+        _scanInputs = null;
+        _pushedState = null;
         return Task.CompletedTask;
     }
 

@@ -13,11 +13,12 @@ internal static class ActivationCall
     /// <summary>What a call needs to know about its method, looked up once per method: reflection is slow per call.</summary>
     private static class MethodShape
     {
-        private static readonly System.Collections.Concurrent.ConcurrentDictionary<MethodInfo, (int TokenIndex, bool Interleave)> Cache = new();
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<MethodInfo, (int TokenIndex, bool Interleave, bool LongRunning)> Cache = new();
 
-        public static (int TokenIndex, bool Interleave) Of(MethodInfo method) => Cache.GetOrAdd(method, m =>
+        public static (int TokenIndex, bool Interleave, bool LongRunning) Of(MethodInfo method) => Cache.GetOrAdd(method, m =>
             (Array.FindLastIndex(m.GetParameters(), p => p.ParameterType == typeof(CancellationToken)),
-             m.GetCustomAttribute<AlwaysInterleaveAttribute>() is not null));
+             m.GetCustomAttribute<AlwaysInterleaveAttribute>() is not null,
+             m.GetCustomAttribute<LongRunningAttribute>() is not null));
     }
 
     public static async Task<TResult> RunAsync<TResult>(Silo silo, Silo.Activation activation, string key, string call, MethodInfo method,
@@ -26,10 +27,10 @@ internal static class ActivationCall
         // Grain calls are always dispatched asynchronously, as in Orleans: a caller that fans out to many grains gets them
         // running in parallel even when their methods complete synchronously.
         await Task.Yield();
-        var (tokenIndex, interleave) = MethodShape.Of(method);
+        var (tokenIndex, interleave, longRunning) = MethodShape.Of(method);
         var callerToken = tokenIndex >= 0 && args[tokenIndex] is CancellationToken t ? t : CancellationToken.None;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
-        deadline.CancelAfter(deadlineAfter);
+        if (!longRunning) deadline.CancelAfter(deadlineAfter);
         if (tokenIndex >= 0) args[tokenIndex] = deadline.Token;
 
         try

@@ -6,10 +6,12 @@ public interface ISiloRoster
     /// <summary>The living silos (the dead are dropped; indexes refer to this list).</summary>
     IReadOnlyList<SiloInfo> Silos { get; }
 
-    /// <summary>Makes every living silo route each key to the silo given (index into <see cref="Silos"/>).</summary>
-    Task PlaceAsync(IReadOnlyDictionary<string, int> placement, CancellationToken cancel);
+    /// <summary>Makes every living silo route each key to the silo with the given id; a silo that died meanwhile
+    /// makes this fail with a GrainCallException (the caller re-places).</summary>
+    Task PlaceAsync(IReadOnlyDictionary<string, string> placement, CancellationToken cancel);
 
-    /// <summary>Asks every silo now whether it is alive (after a failed call); returns how many were declared dead.</summary>
+    /// <summary>Asks every silo now whether it is alive (after a failed call); returns how many silos were declared
+    /// dead since the last probe (by this probe or by heartbeats). Zero means the failure was not a dead silo.</summary>
     Task<int> ProbeAsync(CancellationToken cancel);
 }
 

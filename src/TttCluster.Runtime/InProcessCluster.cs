@@ -19,15 +19,24 @@ public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
 
     IReadOnlyList<SiloInfo> ISiloRoster.Silos => Living.Select(s => new SiloInfo(s.Id, s.Capacity)).ToArray();
 
-    Task ISiloRoster.PlaceAsync(IReadOnlyDictionary<string, int> placement, CancellationToken cancel)
+    Task ISiloRoster.PlaceAsync(IReadOnlyDictionary<string, string> placement, CancellationToken cancel)
     {
-        var living = Living;
-        foreach (var (key, silo) in placement) Pin(key, _silos.IndexOf(living[silo]));
+        foreach (var (key, siloId) in placement)
+        {
+            int index = _silos.FindIndex(s => s.Id == siloId);
+            if (index < 0 || !_silos[index].IsAlive) throw new GrainCallException($"cannot place '{key}' on silo {siloId}: it is not alive");
+            Pin(key, index);
+        }
         return Task.CompletedTask;
     }
 
-    // In one process a silo is dead exactly when it was stopped; nothing to ask.
-    Task<int> ISiloRoster.ProbeAsync(CancellationToken cancel) => Task.FromResult(0);
+    private readonly HashSet<string> _reportedDead = new();
+
+    // In one process a silo is dead exactly when it was stopped; report each stop once.
+    Task<int> ISiloRoster.ProbeAsync(CancellationToken cancel)
+    {
+        lock (_gate) return Task.FromResult(_silos.Count(s => !s.IsAlive && _reportedDead.Add(s.Id)));
+    }
 
     /// <summary>Every grain call must finish within this, or it fails with a <see cref="GrainCallException"/>.</summary>
     public TimeSpan CallDeadline { get; init; } = TimeSpan.FromMinutes(10);

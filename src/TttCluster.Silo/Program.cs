@@ -6,11 +6,22 @@ using TttCluster.Runtime.Transport;
 
 // ttt-silo: a worker silo process. It hosts segment grains for the stories a coordinator places on it, answers grain
 // calls as binary frames over HTTP/1.1, and calls its neighbours' silos directly for halos.
-// Usage: ttt-silo --model FILE [--id ID] [--port P (0: any free port)] [--capacity C]
+// Usage: ttt-silo --model FILE [--id ID] [--port P (0: any free port)] [--capacity C] [--parent-pid PID]
 string Arg(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
 string id = Arg("--id", $"silo-{Environment.ProcessId}");
 int port = int.Parse(Arg("--port", "0"));
 int capacity = int.Parse(Arg("--capacity", "1"));
+// A silo started by a parent (ttt render --processes, tests) ends with it, even if the parent dies without stopping it.
+if (int.TryParse(Arg("--parent-pid", ""), out int parentPid))
+    _ = Task.Run(async () =>
+    {
+        while (true)
+        {
+            await Task.Delay(1000);
+            try { if (System.Diagnostics.Process.GetProcessById(parentPid).HasExited) Environment.Exit(0); }
+            catch (ArgumentException) { Environment.Exit(0); }   // no such process any more
+        }
+    });
 var model = ModelBundle.Load(Arg("--model", Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors")));
 
 var local = new InProcessCluster();

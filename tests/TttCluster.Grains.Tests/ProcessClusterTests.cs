@@ -47,10 +47,29 @@ public class ProcessClusterTests
     }
 
     [Fact]
+    public async Task HugeDeclaredBody_IsRefusedBeforeAllocating()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 1, CancellationToken.None);
+        var silo = cluster.Addresses[0];
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(silo.Host, silo.Port);
+        var stream = tcp.GetStream();
+        byte[] request = System.Text.Encoding.ASCII.GetBytes(
+            $"POST /grains/ISegmentGrain/InitializeAsync?key=s/0 HTTP/1.1\r\nHost: {silo.Authority}\r\nContent-Length: 2000000000\r\n\r\n");
+        await stream.WriteAsync(request);
+        var buffer = new byte[256];
+        int read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        string status = System.Text.Encoding.ASCII.GetString(buffer, 0, read).Split("\r\n")[0];
+        Assert.True(status.Contains(" 400 ") || status.Contains(" 413 "), $"expected 400 or 413, got '{status}'");
+        using var http = new HttpClient();
+        Assert.Equal("ok", await http.GetStringAsync(new Uri(silo, "health")));
+    }
+
+    [Fact]
     public async Task CallToAKilledSilo_FailsClearlyWithoutHanging()
     {
         await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 2, CancellationToken.None);
-        await cluster.PlaceAsync(new Dictionary<string, int> { ["story-k/0"] = 1 }, CancellationToken.None);
+        await cluster.PlaceAsync(new Dictionary<string, string> { ["story-k/0"] = "silo-1" }, CancellationToken.None);
         cluster.Kill(1);
         var e = await Assert.ThrowsAsync<GrainCallException>(() => cluster.Grains.GetGrain<ISegmentGrain>("story-k/0").GetLatentsAsync(CancellationToken.None));
         Assert.Contains("unreachable", e.Message);

@@ -24,17 +24,19 @@ public static class GrainEndpoints
         app.MapPost("/grains/{grain}/{method}", (string grain, string method, HttpContext context) => Call(grain, method, context, local));
         app.MapPost("/directory", async (HttpContext context) =>
         {
-            byte[] body = await ReadBody(context);
             try
             {
-                var values = BinaryCodec.Deserialize(body, [typeof(IReadOnlyList<string>), typeof(IReadOnlyList<string>)]);
-                var keys = (IReadOnlyList<string>)values[0]!;
-                var urls = (IReadOnlyList<string>)values[1]!;
+                var values = BinaryCodec.Deserialize(await ReadBody(context), [typeof(IReadOnlyList<string>), typeof(IReadOnlyList<string>)]);
+                var keys = (IReadOnlyList<string>?)values[0] ?? [];
+                var urls = (IReadOnlyList<string>?)values[1] ?? [];
                 if (keys.Count != urls.Count) return Results.BadRequest($"directory: {keys.Count} keys but {urls.Count} silo addresses");
-                for (int i = 0; i < keys.Count; i++) router.Route(keys[i], new Uri(urls[i]));
+                // Validate everything before changing any route.
+                var routes = keys.Select((k, i) => (Key: k ?? throw new FormatException($"key {i} is null"),
+                    Silo: new Uri(urls[i] ?? throw new FormatException($"address {i} is null"), UriKind.Absolute))).ToArray();
+                foreach (var (key, silo) in routes) router.Route(key, silo);
                 return Results.Ok();
             }
-            catch (Exception e) when (e is FormatException or UriFormatException)
+            catch (Exception e) when (e is FormatException or UriFormatException or ArgumentException)
             {
                 return Results.BadRequest($"directory: {e.Message}");
             }
@@ -58,7 +60,7 @@ public static class GrainEndpoints
             var values = BinaryCodec.Deserialize(await ReadBody(context), wire.Select(p => p.ParameterType).ToArray());
             for (int i = 0; i < wire.Length; i++) args[wire[i].Position] = values[i];
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or ArgumentException)
         {
             return Results.BadRequest($"{grain}.{methodName} on '{key}': malformed frame: {e.Message}");
         }
@@ -80,9 +82,14 @@ public static class GrainEndpoints
     }
 
     /// <summary>The request body in one buffer of its declared length (a 6 MB scan state is read once, not regrown).</summary>
+    /// <summary>Largest body a silo accepts (a scan state of the big model is 12.7 MB); checked before allocating.</summary>
+    public const long MaxBodyBytes = 1L << 30;
+
     private static async Task<byte[]> ReadBody(HttpContext context)
     {
-        if (context.Request.ContentLength is long length and <= int.MaxValue)
+        if (context.Request.ContentLength is long declared && declared > MaxBodyBytes)
+            throw new FormatException($"a body of {declared} bytes is over the {MaxBodyBytes}-byte limit");
+        if (context.Request.ContentLength is long length)
         {
             var body = new byte[length];
             await context.Request.Body.ReadExactlyAsync(body, context.RequestAborted);

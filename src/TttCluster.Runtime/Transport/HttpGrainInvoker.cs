@@ -44,7 +44,8 @@ public sealed class HttpGrainInvoker(HttpClient http, TimeSpan deadline)
             if (!response.IsSuccessStatusCode)
                 throw new GrainCallException($"{call}: the silo answered {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(payload)}");
             if (!method.ReturnType.IsGenericType) return default!;
-            return (TResult)BinaryCodec.Deserialize(payload, [typeof(TResult)])[0]!;
+            try { return (TResult)BinaryCodec.Deserialize(payload, [typeof(TResult)])[0]!; }
+            catch (FormatException e) { throw new GrainCallException($"{call}: the silo's answer is malformed: {e.Message}", e); }
         }
         catch (OperationCanceledException e) when (!callerToken.IsCancellationRequested)
         {
