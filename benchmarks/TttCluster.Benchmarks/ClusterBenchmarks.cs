@@ -64,10 +64,10 @@ public static class ClusterBenchmarks
         await using var cluster = await ProcessCluster.StartAsync(model, ModelPath, 2, CancellationToken.None);
         await cluster.PlaceAsync(new Dictionary<string, string> { ["handoff/0"] = "silo-1" }, CancellationToken.None);
         var grain = cluster.Grains.GetGrain<ISegmentGrain>("handoff/0");
-        for (int i = 0; i < 5; i++) await grain.ReceiveScanStateAsync(0, false, state, CancellationToken.None);
+        for (int i = 0; i < 5; i++) await grain.ReceiveScanStateAsync(0, false, state, 0, CancellationToken.None);
         var times = new List<double>();
         for (int i = 0; i < (quick ? 40 : 200); i++)
-            times.Add(await Time(() => grain.ReceiveScanStateAsync(0, false, state, CancellationToken.None)) * 1000);
+            times.Add(await Time(() => grain.ReceiveScanStateAsync(0, false, state, 0, CancellationToken.None)) * 1000);
         times.Sort();
         r.Add("handoff_6_35mb_median_ms", times[times.Count / 2], "ms", $"{state.Length / 1e6:N2} MB over HTTP/1.1 on loopback, process to process (target ≤ 5 ms)");
         r.Add("handoff_6_35mb_p99_ms", times[(int)(times.Count * 0.99)], "ms");

@@ -18,7 +18,7 @@ public interface ISegmentGrain : IGrainWithStringKey
 
     /// <summary>Window k + 1's output for this segment's last frame, averaged in before the forward scan.</summary>
     [AlwaysInterleave]
-    Task ReceiveHaloOutputAsync(int layer, float[] haloOutput, CancellationToken cancel);
+    Task ReceiveHaloOutputAsync(int layer, float[] haloOutput, int attempt, CancellationToken cancel);
 
     /// <summary>Phase 1: adaLN and local attention over this segment's window (halo from segment k − 1).</summary>
     Task AttendAsync(int layer, CancellationToken cancel);
@@ -35,7 +35,7 @@ public interface ISegmentGrain : IGrainWithStringKey
 
     /// <summary>The scan state from the previous segment, for this segment's next <see cref="ScanAsync"/>.</summary>
     [AlwaysInterleave]
-    Task ReceiveScanStateAsync(int layer, bool reverse, byte[] state, CancellationToken cancel);
+    Task ReceiveScanStateAsync(int layer, bool reverse, byte[] state, int attempt, CancellationToken cancel);
 
     /// <summary>Outputs of this segment's tokens that a later run computed (their mini-batch straddled the boundary).</summary>
     [AlwaysInterleave]

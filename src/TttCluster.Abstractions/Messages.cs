@@ -6,8 +6,12 @@ namespace TttCluster.Abstractions;
 /// <param name="Noise">Initial latents [T, C, H, W] flattened.</param>
 public sealed record StoryJob(string StoryId, int Segments, float[] Cond, float[] Uncond, float[] Noise, int Steps, double Guidance, double GuidancePower);
 
-/// <summary>What a segment grain needs once: its index, the story's size, its text (both streams) and its initial latent frames.</summary>
-public sealed record SegmentSetup(string StoryId, int Index, int Segments, float[] Cond, float[] Uncond, float[] Latents);
+/// <summary>
+/// What a segment grain needs to start (or restart after a re-placement): its index, the story's size, its text (both
+/// streams), its latent frames, and the attempt: messages between segments carry it, and a segment drops messages
+/// from an earlier attempt (a call abandoned when a silo died may still deliver late).
+/// </summary>
+public sealed record SegmentSetup(string StoryId, int Index, int Segments, float[] Cond, float[] Uncond, float[] Latents, int Attempt);
 
 /// <summary>Step i at DDPM timestep t.</summary>
 public sealed record StepStart(int Step, int Timestep);
@@ -19,7 +23,7 @@ public sealed record StepEnd(int Step, int Steps, double GuidanceScale);
 public sealed record ScanTurn(int Layer, bool Reverse);
 
 /// <summary>Scan outputs [B, H, Count, d] for direction positions FirstPosition .. FirstPosition + Count − 1 of one segment.</summary>
-public sealed record ScanOutputs(int Segment, int Layer, bool Reverse, int FirstPosition, int Count, float[] Output);
+public sealed record ScanOutputs(int Segment, int Layer, bool Reverse, int FirstPosition, int Count, float[] Output, int Attempt);
 
 /// <summary>Where a segment is: step, layer, phase, and the silo it runs on.</summary>
 public sealed record SegmentProgress(string StoryId, int Segment, int Step, int Layer, string Phase, string Silo);

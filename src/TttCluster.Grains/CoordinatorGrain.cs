@@ -37,7 +37,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
             {
                 if (!placed)
                 {
-                    (plan, siloOf) = await PlaceAsync(job, layout, latents, segments, Key, cancel);
+                    (plan, siloOf) = await PlaceAsync(job, layout, latents, segments, Key, attempt: failures, cancel);
                     placed = true;
                 }
                 await RunStep(job, schedule, step, segments, Report, cancel);
@@ -83,7 +83,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
 
     /// <summary>Places the segments on the living silos as contiguous ranges and gives each its text and latents.</summary>
     private async Task<(int[] Plan, string[] SiloOf)> PlaceAsync(StoryJob job, SequenceLayout layout, float[] latents,
-        ISegmentGrain[] segments, Func<int, string> key, CancellationToken cancel)
+        ISegmentGrain[] segments, Func<int, string> key, int attempt, CancellationToken cancel)
     {
         int n = job.Segments;
         var silos = roster.Silos;
@@ -92,7 +92,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         int frameSize = config.LatentChannels * config.LatentHeight * config.LatentWidth, textFloats = config.TextTokensPerSegment * config.TextDim;
         await Task.WhenAll(Enumerable.Range(0, n).Select(k => segments[k].InitializeAsync(new SegmentSetup(job.StoryId, k, n,
             job.Cond.AsSpan(k * textFloats, textFloats).ToArray(), job.Uncond.AsSpan(k * textFloats, textFloats).ToArray(),
-            latents.AsSpan(layout.FirstOwnFrame(k) * frameSize, layout.OwnFrames(k) * frameSize).ToArray()), cancel)));
+            latents.AsSpan(layout.FirstOwnFrame(k) * frameSize, layout.OwnFrames(k) * frameSize).ToArray(), attempt), cancel)));
         return (plan, plan.Select(i => silos[i].Id).ToArray());
     }
 

@@ -25,6 +25,9 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
     private (int Layer, bool Reverse, byte[] State)? _pushedState;
 
     private int Index => _setup.Index;
+
+    /// <summary>Whether a message from a neighbour belongs to this segment's current attempt (none before setup).</summary>
+    private bool IsCurrent(int attempt) => _setup is not null && attempt == _setup.Attempt;
     private ISegmentGrain Segment(int k) => grains.GetGrain<ISegmentGrain>($"{_setup.StoryId}/{k}");
 
     Task ISegmentGrain.InitializeAsync(SegmentSetup setup, CancellationToken cancel)
@@ -51,9 +54,9 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
     Task<float[]> ISegmentGrain.GetLastFrameAsync(int layer, CancellationToken cancel) =>
         Task.FromResult(SegmentAttention.LastFrame(_ctx, Index, _residual));
 
-    Task ISegmentGrain.ReceiveHaloOutputAsync(int layer, float[] haloOutput, CancellationToken cancel)
+    Task ISegmentGrain.ReceiveHaloOutputAsync(int layer, float[] haloOutput, int attempt, CancellationToken cancel)
     {
-        _haloOutFromNext = haloOutput;
+        if (IsCurrent(attempt)) _haloOutFromNext = haloOutput;   // else: late, from an abandoned attempt
         return Task.CompletedTask;
     }
 
@@ -63,7 +66,7 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
         _attnOut = new float[_residual.Length];
         var haloOut = new float[Index > 0 ? halo.Length : 0];
         SegmentAttention.Attend(_ctx, layer, Index, _residual, halo, _attnOut, haloOut);
-        if (Index > 0) await Segment(Index - 1).ReceiveHaloOutputAsync(layer, haloOut, cancel);
+        if (Index > 0) await Segment(Index - 1).ReceiveHaloOutputAsync(layer, haloOut, _setup.Attempt, cancel);
     }
 
     Task ISegmentGrain.PrepareForwardAsync(int layer, CancellationToken cancel)
@@ -102,24 +105,25 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
         {
             int owner = OwnerOf(direction, position);
             int ownerEnd = Math.Min(direction.RunStart(_layout, owner) + _layout.ChunkLength(owner), runStart);
-            var outputs = new ScanOutputs(owner, turn.Layer, turn.Reverse, position, ownerEnd - position, Slice(result, position, ownerEnd - position));
+            var outputs = new ScanOutputs(owner, turn.Layer, turn.Reverse, position, ownerEnd - position, Slice(result, position, ownerEnd - position), _setup.Attempt);
             deliveries.Add(Segment(owner).DeliverScanOutputAsync(outputs, cancel));
             position = ownerEnd;
         }
         if (end > runStart) Store(result, runStart, end - runStart, runStart);
         if (!isLast)
-            deliveries.Add(Segment(direction.Reverse ? Index - 1 : Index + 1).ReceiveScanStateAsync(turn.Layer, turn.Reverse, state.ToBytes(), cancel));
+            deliveries.Add(Segment(direction.Reverse ? Index - 1 : Index + 1).ReceiveScanStateAsync(turn.Layer, turn.Reverse, state.ToBytes(), _setup.Attempt, cancel));
         await Task.WhenAll(deliveries);
     }
 
-    Task ISegmentGrain.ReceiveScanStateAsync(int layer, bool reverse, byte[] state, CancellationToken cancel)
+    Task ISegmentGrain.ReceiveScanStateAsync(int layer, bool reverse, byte[] state, int attempt, CancellationToken cancel)
     {
-        _pushedState = (layer, reverse, state);
+        if (IsCurrent(attempt)) _pushedState = (layer, reverse, state);   // else: late, from an abandoned attempt
         return Task.CompletedTask;
     }
 
     Task ISegmentGrain.DeliverScanOutputAsync(ScanOutputs outputs, CancellationToken cancel)
     {
+        if (!IsCurrent(outputs.Attempt)) return Task.CompletedTask;   // late, from an abandoned attempt
         var result = new ScanResult(outputs.FirstPosition, outputs.Count, outputs.Output);
         Store(result, outputs.FirstPosition, outputs.Count, new ScanDirection(outputs.Reverse).RunStart(_layout, Index));
         return Task.CompletedTask;

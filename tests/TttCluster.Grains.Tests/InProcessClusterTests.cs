@@ -86,11 +86,11 @@ public class InProcessClusterTests
         public Task InitializeAsync(SegmentSetup setup, CancellationToken cancel) => Task.CompletedTask;
         public Task BeginStepAsync(StepStart step, CancellationToken cancel) => Task.CompletedTask;
         public Task<float[]> GetLastFrameAsync(int layer, CancellationToken cancel) => Task.FromResult<float[]>([]);
-        public Task ReceiveHaloOutputAsync(int layer, float[] haloOutput, CancellationToken cancel) => Task.CompletedTask;
+        public Task ReceiveHaloOutputAsync(int layer, float[] haloOutput, int attempt, CancellationToken cancel) => Task.CompletedTask;
         public Task AttendAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
         public Task PrepareForwardAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
         public Task ScanAsync(ScanTurn turn, CancellationToken cancel) => Task.CompletedTask;
-        public Task ReceiveScanStateAsync(int layer, bool reverse, byte[] state, CancellationToken cancel) => Task.CompletedTask;
+        public Task ReceiveScanStateAsync(int layer, bool reverse, byte[] state, int attempt, CancellationToken cancel) => Task.CompletedTask;
         public Task DeliverScanOutputAsync(ScanOutputs outputs, CancellationToken cancel) => Task.CompletedTask;
         public Task FinishForwardAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
         public Task FinishBlockAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
