@@ -17,6 +17,9 @@ public static class ClusterHost
         for (int i = 0; i < silos; i++) cluster.AddSilo($"silo-{i}", capacityPerSilo, new SiloServices(model));
         cluster.Register<ISegmentGrain>((_, silo) => new SegmentGrain(((SiloServices)silo.Services).Model, cluster));
         cluster.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, cluster, cluster, new InMemoryCheckpointStore()));
+        cluster.Register<IStoryGrain>((key, _) => new StoryGrain(key));
+        // A silo grain lives on the silo it describes (key = silo id).
+        cluster.Register<ISiloGrain>((_, silo) => new SiloGrain(silo), key => cluster.LocalSilos.ToList().FindIndex(s => s.Id == key));
         return cluster;
     }
 

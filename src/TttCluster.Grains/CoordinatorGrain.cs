@@ -26,6 +26,10 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         string[] siloOf = [];
         void Report(int k, int step, int layer, string phase) => progress?.Report(new SegmentProgress(job.StoryId, k, step, layer, phase, siloOf[k]));
 
+        // The story's record: accepted now, a report after every step, done at the end.
+        var story = grains.GetGrain<IStoryGrain>(job.StoryId);
+        await story.SubmitAsync(job, cancel);
+
         float[] latents = (float[])job.Noise.Clone();
         bool placed = false;
         int failures = 0;
@@ -43,6 +47,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
                 await RunStep(job, schedule, step, segments, Report, cancel);
                 latents = await GatherAsync(layout, segments, cancel);
                 step++;
+                await story.ReportAsync(new StoryStatus(job.StoryId, step == job.Steps ? "done" : "rendering", step, job.Steps), cancel);
             }
             catch (GrainCallException e) when (!cancel.IsCancellationRequested && failures < MaxFailures)
             {

@@ -51,6 +51,7 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         Grains = new RoutedGrainFactory(Local, new HttpGrainInvoker(_http, Local.CallDeadline));
         Local.AddSilo("coordinator", 1, new ClusterHost.SiloServices(model));
         Local.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, Grains, this, new InMemoryCheckpointStore()));
+        Local.Register<IStoryGrain>((key, _) => new StoryGrain(key));
     }
 
     /// <summary>The ttt-silo program, next to this assembly (it is a project reference of every host).</summary>

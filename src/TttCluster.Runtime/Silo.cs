@@ -15,6 +15,9 @@ public sealed class Silo(string id, int capacity, IServiceProvider services)
 
     internal ConcurrentDictionary<(Type Interface, string Key), Activation> Activations { get; } = new();
 
+    /// <summary>Grains active on this silo now.</summary>
+    public int ActivationCount => Activations.Count;
+
     private readonly ConcurrentQueue<CallRecord> _calls = new();
 
     /// <summary>When set, every turn-taking call is recorded (method, start, end in Stopwatch ticks), for schedule analysis.</summary>

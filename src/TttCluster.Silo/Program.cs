@@ -28,6 +28,7 @@ var local = new InProcessCluster();
 local.AddSilo(id, capacity, new ClusterHost.SiloServices(model));
 var router = new RoutedGrainFactory(local, new HttpGrainInvoker(HttpGrainInvoker.CreateClient(), local.CallDeadline));
 local.Register<ISegmentGrain>((_, _) => new SegmentGrain(model, router));
+local.Register<ISiloGrain>((_, silo) => new SiloGrain(silo));
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();

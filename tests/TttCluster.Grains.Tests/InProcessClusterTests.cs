@@ -45,6 +45,27 @@ public class InProcessClusterTests
         }
     }
 
+    [Fact]
+    public async Task StoryAndSiloGrains_ReportProgressAndLoad()
+    {
+        var cluster = ClusterHost.StartInProcess(s_model.Value, 2);
+        var job = Job(Story(3));
+        var story = cluster.GetGrain<IStoryGrain>(job.StoryId);
+        var reports = new List<StoryStatus>();
+        var progress = new SynchronousProgress<SegmentProgress>(p =>
+        {
+            if (p.Phase == "step done" && p.Segment == 0) lock (reports) reports.Add(story.GetStatusAsync(CancellationToken.None).GetAwaiter().GetResult());
+        });
+        await cluster.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, progress, CancellationToken.None);
+
+        var final = await story.GetStatusAsync(CancellationToken.None);
+        Assert.Equal(new StoryStatus(job.StoryId, "done", job.Steps, job.Steps), final);
+        Assert.Contains(reports, r => r.State is "accepted" or "rendering");   // visible while it ran
+        var silo1 = await cluster.GetGrain<ISiloGrain>("silo-1").GetStatusAsync(CancellationToken.None);
+        Assert.Equal("silo-1", silo1.SiloId);
+        Assert.True(silo1.ActiveGrains >= 2, $"silo-1 should hold its segments (and itself), holds {silo1.ActiveGrains}");
+    }
+
     [Theory]
     [InlineData(7, new[] { 1, 1, 1 }, new[] { 0, 0, 0, 1, 1, 2, 2 })]
     [InlineData(5, new[] { 1, 3 }, new[] { 0, 1, 1, 1, 1 })]
