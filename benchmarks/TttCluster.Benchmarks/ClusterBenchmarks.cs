@@ -26,9 +26,7 @@ public static class ClusterBenchmarks
         {
             request = new RenderRequest(Enumerable.Range(0, scenes).Select(k => new SceneText($"Scene {k}: the chase continues through room {k}.")).ToArray(),
                 seed, new SamplerSettings(steps, 4.0, 1.0));
-            var sampler = new LatentSampler(model);
-            var (cond, uncond) = sampler.EncodeText(request);
-            return new StoryJob(id, scenes, cond, uncond, sampler.InitialNoise(request), steps, 4.0, 1.0);
+            return new LatentSampler(model).CreateJob(id, request);
         }
 
         // Overhead: each configuration runs once to warm up (JIT, silo start), then is timed.

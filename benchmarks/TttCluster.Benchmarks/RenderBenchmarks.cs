@@ -1,5 +1,4 @@
 using TttCluster.Model;
-using TttCluster.Model.Sampling;
 using TttCluster.Rendering;
 using TttCluster.Stories;
 
@@ -15,9 +14,8 @@ public static class RenderBenchmarks
         var model = ModelBundle.Load(Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors"));
         if (!File.Exists(StoryPath))
             throw new ArgumentException($"the render benchmark reads {StoryPath}: run it from the repository root");
-        var story = StoryParser.ParseFile(StoryPath, new StoryLimits(32, model.TextEncoder.TokensPerSegment, model.TextEncoder.CountTokens));
-        var request = new RenderRequest(story.Scenes.Select(s => new SceneText(s.Text, s.NegativeText)).ToArray(), story.Seed ?? 0,
-            new SamplerSettings(story.Settings.Steps ?? 20, story.Settings.Guidance ?? 4.0, story.Settings.GuidancePower ?? 1.0));
+        var story = StoryParser.ParseFile(StoryPath, StoryRequests.LimitsFor(model));
+        var request = StoryRequests.ToRequest(story);
         string dir = Directory.CreateTempSubdirectory("ttt-bench-render-").FullName;
         try
         {

@@ -74,24 +74,15 @@ public static class StepBenchmarks
             SegmentAttention.AverageSharedFrame(ctx, 0, attnOut[0], haloOut);
         });
 
+        var executor = new LocalExecutor(ScanSplit.PerSegmentSerialized);
         double projections = 0, scans = 0;
         float[][] x = attnOut;
         foreach (var direction in new[] { ScanDirection.Forward, ScanDirection.Backward })
         {
-            TttInputs[] inputs = null!;
+            TttInputs?[] inputs = null!;
             projections += Stopwatches.OnceSeconds(() => inputs = [SegmentTtt.Prepare(ctx, 0, 0, x[0], direction.Reverse), SegmentTtt.Prepare(ctx, 0, 1, x[1], direction.Reverse)]);
-            var buffer = new ScanOutputBuffer(1, cfg.Heads, cfg.HeadDim, layout.TotalTokens);
-            var block = p.Blocks[0];
-            scans += Stopwatches.OnceSeconds(() =>
-            {
-                var state = ScanState.Initial(1, cfg.Heads, cfg.HeadDim, block.W1, block.B1, block.W2, block.B2);
-                foreach (int k in direction.SegmentOrder(layout))
-                {
-                    state = ScanState.FromBytes(state.ToBytes());
-                    buffer.Store(TttScanner.Scan(state, inputs[k], direction.RunStart(layout, k), direction.IsLastRun(layout, k),
-                        cfg.MiniBatch, block.TttLnWeight, block.TttLnBias, cfg.LayerNormEps));
-                }
-            });
+            ScanOutputBuffer buffer = null!;
+            scans += Stopwatches.OnceSeconds(() => buffer = executor.RunScan(ctx, 0, direction, inputs));
             float[][] next = new float[2][];
             var input = x;
             projections += Stopwatches.OnceSeconds(() =>

@@ -37,6 +37,14 @@ public sealed class LatentSampler(ModelBundle model)
         return (cond, uncond);
     }
 
+    /// <summary>The request as a cluster job: encoded text of both streams, the seeded noise, the sampler settings.</summary>
+    public TttCluster.Abstractions.StoryJob CreateJob(string storyId, RenderRequest request)
+    {
+        var (cond, uncond) = EncodeText(request);
+        var s = request.Sampler;
+        return new TttCluster.Abstractions.StoryJob(storyId, request.Scenes.Count, cond, uncond, InitialNoise(request), s.Steps, s.Guidance, s.GuidancePower);
+    }
+
     /// <summary>Runs the sampler; <paramref name="onStep"/> sees the latents after each step (for checkpoints).</summary>
     public float[] Sample(RenderRequest request, Action<RenderProgress>? progress, Action<int, float[]>? onStep, CancellationToken cancel)
     {

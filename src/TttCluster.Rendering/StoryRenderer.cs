@@ -60,9 +60,7 @@ public sealed class StoryRenderer(ModelBundle model)
         var total = Stopwatch.StartNew();
         var sampler = new LatentSampler(model);
         var layout = sampler.LayoutFor(request);
-        var (cond, uncond) = sampler.EncodeText(request);
-        var job = new StoryJob("story", request.Scenes.Count, cond, uncond, sampler.InitialNoise(request),
-            request.Sampler.Steps, request.Sampler.Guidance, request.Sampler.GuidancePower);
+        var job = sampler.CreateJob("story", request);
         var events = new ProgressRelay(p => progress?.Invoke(new RenderProgress("sampling", p.Step, request.Sampler.Steps, p.Segment, p.Layer,
             p.Phase == "step done" ? p.Phase : $"{p.Phase} ({p.Silo})")), request.Sampler.Steps, layout.Segments);
         float[] latents;

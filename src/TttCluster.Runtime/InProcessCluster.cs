@@ -68,9 +68,6 @@ public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
         return await ActivationCall.RunAsync<TResult>(silo, activation, key, $"{grainInterface.Name}.{method.Name} on '{key}'", method, args, CallDeadline);
     }
 
-    /// <summary>The silo id a key lives on (for progress reports).</summary>
-    public string SiloOf<T>(string key) => Resolve(typeof(T), key).Silo.Id;
-
     internal (Silo Silo, Silo.Activation Activation) Resolve(Type grainInterface, string key)
     {
         lock (_gate)

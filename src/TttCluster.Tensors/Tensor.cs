@@ -31,13 +31,6 @@ public sealed class Tensor
     /// <summary>Size of dimension <paramref name="axis"/>; negative axes count from the end.</summary>
     public int Dim(int axis) => Shape[axis < 0 ? Shape.Length + axis : axis];
 
-    /// <summary>Row <paramref name="i"/> of the tensor seen as a matrix [rows, last dimension].</summary>
-    public Span<float> Row(int i)
-    {
-        int width = Shape[^1];
-        return Data.AsSpan(i * width, width);
-    }
-
     public Tensor Clone() => new((float[])Data.Clone(), Shape);
 
     public static string FormatShape(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";

@@ -16,9 +16,7 @@ public class FailureTests(ITestOutputHelper output)
         var request = new RenderRequest(Enumerable.Range(0, scenes).Select(k => $"Scene {k} of {id}: Tom and Jerry again.").Select(t => new SceneText(t)).ToArray(),
             seed, new SamplerSettings(steps, 4.0, 1.0));
         var sampler = new LatentSampler(s_model.Value);
-        var (cond, uncond) = sampler.EncodeText(request);
-        float[] local = sampler.Sample(request, null, null, CancellationToken.None);
-        return (local, new StoryJob(id, scenes, cond, uncond, sampler.InitialNoise(request), steps, 4.0, 1.0));
+        return (sampler.Sample(request, null, null, CancellationToken.None), sampler.CreateJob(id, request));
     }
 
     private static void AssertBitIdentical(float[] expected, float[] actual, string what)

@@ -14,13 +14,7 @@ public class InProcessClusterTests
         Enumerable.Range(0, scenes).Select(k => new SceneText($"Scene {k}: Jerry runs past the {k}th door while Tom chases him.")).ToArray(),
         11, new SamplerSettings(2, 4.0, 1.0));
 
-    private static StoryJob Job(RenderRequest request)
-    {
-        var sampler = new LatentSampler(s_model.Value);
-        var (cond, uncond) = sampler.EncodeText(request);
-        return new StoryJob("story-1", request.Scenes.Count, cond, uncond, sampler.InitialNoise(request),
-            request.Sampler.Steps, request.Sampler.Guidance, request.Sampler.GuidancePower);
-    }
+    private static StoryJob Job(RenderRequest request) => new LatentSampler(s_model.Value).CreateJob("story-1", request);
 
     /// <summary>
     /// I1: 7 segments (divisible by none of 2, 3, 5; chunks of 136 and 112 tokens, mini-batches of 16 straddle every

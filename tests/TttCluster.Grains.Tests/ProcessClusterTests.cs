@@ -17,9 +17,7 @@ public class ProcessClusterTests
     {
         var request = new RenderRequest(Enumerable.Range(0, scenes).Select(k => new SceneText($"Scene {k}: the chase goes on.")).ToArray(),
             5, new SamplerSettings(2, 4.0, 1.0));
-        var sampler = new LatentSampler(s_model.Value);
-        var (cond, uncond) = sampler.EncodeText(request);
-        return (request, new StoryJob(id, scenes, cond, uncond, sampler.InitialNoise(request), 2, 4.0, 1.0));
+        return (request, new LatentSampler(s_model.Value).CreateJob(id, request));
     }
 
     [Fact]

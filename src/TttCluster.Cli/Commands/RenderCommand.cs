@@ -1,4 +1,3 @@
-using TttCluster.Model.Sampling;
 using TttCluster.Rendering;
 
 namespace TttCluster.Cli.Commands;
@@ -9,9 +8,6 @@ namespace TttCluster.Cli.Commands;
 /// </summary>
 public static class RenderCommand
 {
-    public const int DefaultSteps = 20;
-    public const double DefaultGuidance = 4.0, DefaultGuidancePower = 1.0;
-
     public static int Run(string[] args, TextWriter output)
     {
         var a = new CliArguments(args, new HashSet<string> { "-o", "--out", "--steps", "--seed", "--silos", "--save-latents", "--model" },
@@ -28,12 +24,13 @@ public static class RenderCommand
 
         var model = StoryLoading.LoadModel(a.Optional("--model"));
         var story = StoryLoading.Load(storyPath, model);
-        int steps = a.Optional("--steps") is null ? story.Settings.Steps ?? DefaultSteps : a.RequiredInt("--steps", 1, 1000);
-        ulong seed = story.Seed ?? 0;
-        if (a.Optional("--seed") is { } rawSeed && !ulong.TryParse(rawSeed, out seed))
-            throw new CliException($"--seed: expected a whole number ≥ 0, found '{rawSeed}'");
-        var request = new RenderRequest(story.Scenes.Select(s => new SceneText(s.Text, s.NegativeText)).ToArray(), seed,
-            new SamplerSettings(steps, story.Settings.Guidance ?? DefaultGuidance, story.Settings.GuidancePower ?? DefaultGuidancePower));
+        int? stepsOverride = a.Optional("--steps") is null ? null : a.RequiredInt("--steps", 1, 1000);
+        ulong? seedOverride = null;
+        if (a.Optional("--seed") is { } rawSeed)
+            seedOverride = ulong.TryParse(rawSeed, out ulong parsed) ? parsed : throw new CliException($"--seed: expected a whole number ≥ 0, found '{rawSeed}'");
+        var request = StoryRequests.ToRequest(story, seedOverride, stepsOverride);
+        int steps = request.Sampler.Steps;
+        ulong seed = request.Seed;
 
         if (!model.IsTrained)
             output.WriteLine("note: this model is a seeded initialisation, not a trained model: the video shows what the untrained network makes of the story.");

@@ -1,4 +1,5 @@
 using TttCluster.Model;
+using TttCluster.Rendering;
 using TttCluster.Stories;
 
 namespace TttCluster.Cli.Commands;
@@ -9,20 +10,14 @@ public static class StoryLoading
     /// <summary>The shipped Tiny model, next to the CLI (copied there at build time from models/).</summary>
     public static string DefaultModelPath => Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors");
 
-    /// <summary>Scenes a story may have: about 96 seconds of video for the shipped model.</summary>
-    public const int MaxScenes = 32;
-
     public static ModelBundle LoadModel(string? path) => ModelBundle.Load(path ?? DefaultModelPath);
-
-    public static StoryLimits LimitsFor(ModelBundle model) =>
-        new(MaxScenes, model.TextEncoder.TokensPerSegment, model.TextEncoder.CountTokens);
 
     private static string Problems(int n) => n == 1 ? "1 problem" : $"{n} problems";
 
     /// <summary>Parses and validates; problems come back as one message with one line per problem.</summary>
     public static Story Load(string path, ModelBundle model)
     {
-        try { return StoryParser.ParseFile(path, LimitsFor(model)); }
+        try { return StoryParser.ParseFile(path, StoryRequests.LimitsFor(model)); }
         catch (StoryValidationException e)
         {
             string lines = string.Join(Environment.NewLine, e.Errors.Select(x => "  " + x));

@@ -104,8 +104,11 @@ public sealed class LocalExecutor(ScanSplit split = ScanSplit.PerSegmentSerializ
         });
     }
 
-    /// <summary>Runs one direction; each segment's inputs are released as soon as the scan has consumed them.</summary>
-    private ScanOutputBuffer RunScan(StepContext ctx, int layer, ScanDirection direction, TttInputs?[] inputs)
+    /// <summary>
+    /// Runs one direction of a layer's scan over every segment (phase 2 or 3); each segment's inputs are released as soon
+    /// as the scan has consumed them. Public so benchmarks time exactly what a step runs.
+    /// </summary>
+    public ScanOutputBuffer RunScan(StepContext ctx, int layer, ScanDirection direction, TttInputs?[] inputs)
     {
         var cfg = ctx.Config;
         var block = ctx.Parameters.Blocks[layer];

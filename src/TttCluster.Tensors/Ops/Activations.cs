@@ -5,22 +5,6 @@ namespace TttCluster.Tensors;
 /// <summary>Element-wise activations of the model. GELU is the tanh approximation throughout (TTT_SPEC §5).</summary>
 public static class Activations
 {
-    private const float GeluC = 0.7978845608f;   // sqrt(2/π)
-    private const float GeluA = 0.044715f;
-
-    public static float Gelu(float u)
-    {
-        float t = MathF.Tanh(GeluC * (u + GeluA * u * u * u));
-        return 0.5f * u * (1f + t);
-    }
-
-    /// <summary>d gelu / du = 0.5(1 + t) + 0.5·u·(1 − t²)·c·(1 + 3a·u²).</summary>
-    public static float GeluDerivative(float u)
-    {
-        float t = MathF.Tanh(GeluC * (u + GeluA * u * u * u));
-        return 0.5f * (1f + t) + 0.5f * u * (1f - t * t) * GeluC * (1f + 3f * GeluA * u * u);
-    }
-
     /// <summary>y = gelu(x), vectorised in one pass (<see cref="GeluKernel"/>).</summary>
     public static void Gelu(ReadOnlySpan<float> x, Span<float> y)
     {
@@ -46,5 +30,4 @@ public static class Activations
         for (int i = 0; i < x.Length; i++) y[i] = Silu(x[i]);
     }
 
-    public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Tanh(x, y);
 }
