@@ -16,11 +16,14 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
     /// <summary>Membership: a silo that misses one heartbeat is suspected, three in a row dead.</summary>
     public enum SiloState { Alive, Suspected, Dead }
 
-    private sealed class Member(SiloInfo info, Process process, Uri address)
+    /// <param name="Address">HTTP: health checks and the directory.</param>
+    /// <param name="GrainAddress">tcp://: grain calls.</param>
+    private sealed class Member(SiloInfo info, Process process, Uri address, Uri grainAddress)
     {
         public SiloInfo Info { get; } = info;
         public Process Process { get; } = process;
         public Uri Address { get; } = address;
+        public Uri GrainAddress { get; } = grainAddress;
         public SiloState State { get; set; } = SiloState.Alive;
         public int MissedHeartbeats { get; set; }
         public bool DeathReported { get; set; }
@@ -32,7 +35,8 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
     public const int MissesBeforeDead = 3;
 
     private readonly List<Member> _silos = new();
-    private readonly HttpClient _http = HttpGrainInvoker.CreateClient();
+    private readonly HttpClient _http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly SocketGrainInvoker _remote;
     private readonly CancellationTokenSource _stop = new();
     private Task _heartbeats = Task.CompletedTask;
     private readonly object _gate = new();
@@ -41,14 +45,18 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
     public RoutedGrainFactory Grains { get; }
 
     public IReadOnlyList<SiloInfo> Silos { get { lock (_gate) return Living.Select(m => m.Info).ToArray(); } }
+    /// <summary>Each silo's HTTP address (health, directory), in start order.</summary>
     public IReadOnlyList<Uri> Addresses => _silos.Select(s => s.Address).ToArray();
+    /// <summary>Each silo's grain address (tcp://), in start order.</summary>
+    public IReadOnlyList<Uri> GrainAddresses => _silos.Select(s => s.GrainAddress).ToArray();
     public SiloState StateOf(int silo) { lock (_gate) return _silos[silo].State; }
 
     private Member[] Living => _silos.Where(m => m.State != SiloState.Dead).ToArray();
 
     private ProcessCluster(ModelBundle model)
     {
-        Grains = new RoutedGrainFactory(Local, new HttpGrainInvoker(_http, Local.CallDeadline));
+        _remote = new SocketGrainInvoker(Local.CallDeadline);
+        Grains = new RoutedGrainFactory(Local, _remote);
         Local.AddSilo("coordinator", 1, new ClusterHost.SiloServices(model));
         Local.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, Grains, this, new InMemoryCheckpointStore()));
         Local.Register<IStoryGrain>((key, _) => new StoryGrain(key));
@@ -66,8 +74,8 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         {
             for (int i = 0; i < silos; i++)
             {
-                var (info, process, address) = await StartSilo($"silo-{i}", modelPath, cancel);
-                cluster._silos.Add(new Member(info, process, address));
+                var (info, process, address, grainAddress) = await StartSilo($"silo-{i}", modelPath, cancel);
+                cluster._silos.Add(new Member(info, process, address, grainAddress));
             }
             cluster._heartbeats = cluster.HeartbeatLoop(cluster._stop.Token);
         }
@@ -79,7 +87,7 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         return cluster;
     }
 
-    private static async Task<(SiloInfo, Process, Uri)> StartSilo(string id, string modelPath, CancellationToken cancel)
+    private static async Task<(SiloInfo, Process, Uri, Uri)> StartSilo(string id, string modelPath, CancellationToken cancel)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in new[] { SiloProgram, "--id", id, "--port", "0", "--model", Path.GetFullPath(modelPath), "--parent-pid", Environment.ProcessId.ToString() })
@@ -94,14 +102,15 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
                 string? line = await process.StandardOutput.ReadLineAsync(timeout.Token);
                 if (line is null)
                     throw new InvalidOperationException($"silo {id} exited before listening: {await process.StandardError.ReadToEndAsync(cancel)}");
-                const string marker = " listening on ";
-                int at = line.IndexOf(marker, StringComparison.Ordinal);
-                if (at >= 0)
+                const string marker = " listening on ", grainMarker = " grains on ";
+                int at = line.IndexOf(marker, StringComparison.Ordinal), grainsAt = line.IndexOf(grainMarker, StringComparison.Ordinal);
+                if (at >= 0 && grainsAt > at)
                 {
                     // From here on nobody reads the silo's output: drain both pipes so a chatty silo never blocks on them.
                     _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
                     _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
-                    return (new SiloInfo(id, 1), process, new Uri(line[(at + marker.Length)..].Trim()));
+                    return (new SiloInfo(id, 1), process, new Uri(line[(at + marker.Length)..grainsAt].Trim()),
+                        new Uri(line[(grainsAt + grainMarker.Length)..].Trim()));
                 }
             }
         }
@@ -119,8 +128,8 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         var keys = placement.Keys.ToArray();
         var targets = keys.Select(k => living.FirstOrDefault(m => m.Info.Id == placement[k])
             ?? throw new GrainCallException($"cannot place '{k}' on silo {placement[k]}: it is not alive")).ToArray();
-        for (int i = 0; i < keys.Length; i++) Grains.Route(keys[i], targets[i].Address);
-        byte[] body = BinaryCodec.Serialize([keys, targets.Select(t => t.Address.ToString()).ToArray()],
+        for (int i = 0; i < keys.Length; i++) Grains.Route(keys[i], targets[i].GrainAddress);
+        byte[] body = BinaryCodec.Serialize([keys, targets.Select(t => t.GrainAddress.ToString()).ToArray()],
             [typeof(IReadOnlyList<string>), typeof(IReadOnlyList<string>)]);
         await Task.WhenAll(living.Select(async s =>
         {
@@ -200,6 +209,7 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
             catch (InvalidOperationException) { }
             process.Dispose();
         }
+        await _remote.DisposeAsync();
         _http.Dispose();
     }
 }

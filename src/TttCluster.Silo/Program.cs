@@ -5,11 +5,13 @@ using TttCluster.Runtime;
 using TttCluster.Runtime.Transport;
 
 // ttt-silo: a worker silo process. It hosts segment grains for the stories a coordinator places on it, answers grain
-// calls as binary frames over HTTP/1.1, and calls its neighbours' silos directly for halos.
-// Usage: ttt-silo --model FILE [--id ID] [--port P (0: any free port)] [--capacity C] [--parent-pid PID]
+// calls as binary frames on its grain port (raw TCP), calls its neighbours' silos directly for halos and scan states,
+// and serves /health and /directory over HTTP.
+// Usage: ttt-silo --model FILE [--id ID] [--port P] [--grain-port P] [--capacity C] [--parent-pid PID]   (port 0: any free port)
 string Arg(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
 string id = Arg("--id", $"silo-{Environment.ProcessId}");
 int port = int.Parse(Arg("--port", "0"));
+int grainPort = int.Parse(Arg("--grain-port", "0"));
 int capacity = int.Parse(Arg("--capacity", "1"));
 // A silo started by a parent (ttt render --processes, tests) ends with it, even if the parent dies without stopping it.
 if (int.TryParse(Arg("--parent-pid", ""), out int parentPid))
@@ -26,7 +28,7 @@ var model = ModelBundle.Load(Arg("--model", Path.Combine(AppContext.BaseDirector
 
 var local = new InProcessCluster();
 local.AddSilo(id, capacity, new ClusterHost.SiloServices(model));
-var router = new RoutedGrainFactory(local, new HttpGrainInvoker(HttpGrainInvoker.CreateClient(), local.CallDeadline));
+var router = new RoutedGrainFactory(local, new SocketGrainInvoker(local.CallDeadline));
 local.Register<ISegmentGrain>((_, _) => new SegmentGrain(model, router));
 local.Register<ISiloGrain>((_, silo) => new SiloGrain(silo));
 
@@ -35,14 +37,13 @@ builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.Listen(System.Net.IPAddress.Loopback, port);
-    // Scan states of the big model are 12.7 MB a hand-off (two CFG streams); latents and halos can be larger.
-    k.Limits.MaxRequestBodySize = 1L << 30;
+    k.Limits.MaxRequestBodySize = GrainEndpoints.MaxBodyBytes;
 });
 var app = builder.Build();
-GrainEndpoints.Map(app, local, router);
+GrainEndpoints.Map(app, router);
 await app.StartAsync();
-var address = new Uri(app.Urls.First() + "/");
-router.Self = address;
-// The parent process reads this line to learn the address.
-Console.WriteLine($"ttt-silo {id} listening on {address}");
+await using var grainServer = new GrainSocketServer(local);
+router.Self = grainServer.Start(System.Net.IPAddress.Loopback, grainPort);
+// The parent process reads this line to learn both addresses.
+Console.WriteLine($"ttt-silo {id} listening on {app.Urls.First()}/ grains on {router.Self}");
 await app.WaitForShutdownAsync();

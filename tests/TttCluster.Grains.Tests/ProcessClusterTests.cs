@@ -1,9 +1,9 @@
-using System.Net;
 using TttCluster.Abstractions;
 using TttCluster.Model;
 using TttCluster.Model.Sampling;
 using TttCluster.Rendering;
 using TttCluster.Runtime;
+using TttCluster.Runtime.Transport;
 
 namespace TttCluster.Grains.Tests;
 
@@ -32,35 +32,82 @@ public class ProcessClusterTests
                 $"3 silo processes: latent element {i} is {distributed[i]:R}, the local executor gives {local[i]:R}");
     }
 
+    /// <summary>A raw connection to a silo's grain port, speaking the frame protocol by hand.</summary>
+    private static async Task<System.Net.Sockets.NetworkStream> ConnectRaw(Uri grainAddress)
+    {
+        var tcp = new System.Net.Sockets.TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(grainAddress.Host, grainAddress.Port);
+        return tcp.GetStream();
+    }
+
+    private static byte[] FrameBytes(FrameKind kind, long id, byte[] body)
+    {
+        var frame = new byte[FrameConnection.HeaderBytes + body.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(frame, body.Length);
+        frame[4] = (byte)kind;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(5), id);
+        body.CopyTo(frame, FrameConnection.HeaderBytes);
+        return frame;
+    }
+
+    private static byte[] CallBody(string grain, string method, string key, byte[] args) =>
+        [.. BinaryCodec.Serialize([grain, method, key], [typeof(string), typeof(string), typeof(string)]), .. args];
+
+    private static async Task<(FrameKind Kind, long Id, byte[] Body)> ReadFrame(System.Net.Sockets.NetworkStream stream)
+    {
+        var header = new byte[FrameConnection.HeaderBytes];
+        await stream.ReadExactlyAsync(header).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        var body = new byte[System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(header)];
+        await stream.ReadExactlyAsync(body).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        return ((FrameKind)header[4], System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(5)), body);
+    }
+
+    private static string FailureMessage(byte[] body) => (string)BinaryCodec.Deserialize(body.AsSpan(1), [typeof(string)])[0]!;
+
     [Fact]
-    public async Task MalformedFrame_IsRejectedAndTheSiloCarriesOn()
+    public async Task MalformedFrame_GetsAClearFailureAndTheConnectionCarriesOn()
     {
         await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 1, CancellationToken.None);
-        using var http = new HttpClient();
-        var silo = cluster.Addresses[0];
-        using var response = await http.PostAsync(new Uri(silo, "grains/ISegmentGrain/InitializeAsync?key=s/0"), new ByteArrayContent([1, 2, 3]));
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("malformed frame", await response.Content.ReadAsStringAsync());
-        Assert.Equal("ok", await http.GetStringAsync(new Uri(silo, "health")));
+        using var stream = await ConnectRaw(cluster.GrainAddresses[0]);
+
+        // Arguments of InitializeAsync truncated to three bytes.
+        await stream.WriteAsync(FrameBytes(FrameKind.Call, 7, CallBody("ISegmentGrain", "InitializeAsync", "s/0", [1, 2, 3])));
+        var (kind, id, body) = await ReadFrame(stream);
+        Assert.Equal((FrameKind.Failure, 7L), (kind, id));
+        Assert.Equal(FailureReason.Malformed, (FailureReason)body[0]);
+        Assert.Contains("malformed frame", FailureMessage(body));
+
+        // An unknown interface: named in the answer.
+        await stream.WriteAsync(FrameBytes(FrameKind.Call, 8, CallBody("IBogusGrain", "RunAsync", "x", [])));
+        (kind, id, body) = await ReadFrame(stream);
+        Assert.Equal((FrameKind.Failure, 8L, FailureReason.NotFound), (kind, id, (FailureReason)body[0]));
+        Assert.Contains("IBogusGrain", FailureMessage(body));
+
+        // The same connection still serves a good call.
+        await stream.WriteAsync(FrameBytes(FrameKind.Call, 9, CallBody("ISiloGrain", "GetStatusAsync", "silo-0", [])));
+        (kind, id, body) = await ReadFrame(stream);
+        Assert.Equal((FrameKind.Result, 9L), (kind, id));
+        var status = (SiloStatus)BinaryCodec.Deserialize(body, [typeof(SiloStatus)])[0]!;
+        Assert.Equal("silo-0", status.SiloId);
     }
 
     [Fact]
-    public async Task HugeDeclaredBody_IsRefusedBeforeAllocating()
+    public async Task HugeDeclaredFrame_ClosesThatConnectionOnly()
     {
         await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 1, CancellationToken.None);
-        var silo = cluster.Addresses[0];
-        using var tcp = new System.Net.Sockets.TcpClient();
-        await tcp.ConnectAsync(silo.Host, silo.Port);
-        var stream = tcp.GetStream();
-        byte[] request = System.Text.Encoding.ASCII.GetBytes(
-            $"POST /grains/ISegmentGrain/InitializeAsync?key=s/0 HTTP/1.1\r\nHost: {silo.Authority}\r\nContent-Length: 2000000000\r\n\r\n");
-        await stream.WriteAsync(request);
-        var buffer = new byte[256];
-        int read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
-        string status = System.Text.Encoding.ASCII.GetString(buffer, 0, read).Split("\r\n")[0];
-        Assert.True(status.Contains(" 400 ") || status.Contains(" 413 "), $"expected 400 or 413, got '{status}'");
+        using (var stream = await ConnectRaw(cluster.GrainAddresses[0]))
+        {
+            var header = FrameBytes(FrameKind.Call, 1, []);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header, 2_000_000_000);
+            await stream.WriteAsync(header);
+            int read = await stream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(0, read);   // closed, nothing allocated for 2 GB
+        }
+        var silo = cluster.Grains.GetGrain<ISiloGrain>("silo-0");
+        await cluster.PlaceAsync(new Dictionary<string, string> { ["silo-0"] = "silo-0" }, CancellationToken.None);
+        Assert.Equal("silo-0", (await silo.GetStatusAsync(CancellationToken.None)).SiloId);
         using var http = new HttpClient();
-        Assert.Equal("ok", await http.GetStringAsync(new Uri(silo, "health")));
+        Assert.Equal("ok", await http.GetStringAsync(new Uri(cluster.Addresses[0], "health")));
     }
 
     [Fact]

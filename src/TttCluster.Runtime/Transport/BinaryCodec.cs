@@ -17,60 +17,74 @@ public static class BinaryCodec
 
     public static byte[] Serialize(IReadOnlyList<object?> values, IReadOnlyList<Type> types)
     {
-        var frame = SerializeToSegment(values, types);
-        return frame.Count == frame.Array!.Length ? frame.Array : frame.AsSpan().ToArray();
+        using var buffer = new FrameBuffer(EstimateBytes(values));
+        SerializeInto(buffer, values, types);
+        return buffer.ToArray();
     }
 
-    /// <summary>As <see cref="Serialize"/>, without the final copy: a buffer sized up front (tensors dominate a frame).</summary>
-    public static ArraySegment<byte> SerializeToSegment(IReadOnlyList<object?> values, IReadOnlyList<Type> types)
+    /// <summary>Appends the values to <paramref name="into"/> (a pooled buffer: tensors dominate a frame).</summary>
+    public static void SerializeInto(FrameBuffer into, IReadOnlyList<object?> values, IReadOnlyList<Type> types)
     {
-        long estimate = 256 + values.Sum(v => v switch { byte[] b => b.Length + 4L, float[] f => 4L * f.Length + 4, string s => 4L * s.Length + 4, _ => 64L });
-        using var stream = new MemoryStream((int)Math.Min(estimate, Array.MaxLength));
-        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-        for (int i = 0; i < types.Count; i++) Write(writer, values[i], types[i], 0);
-        writer.Flush();
-        return new ArraySegment<byte>(stream.GetBuffer(), 0, (int)stream.Length);
+        for (int i = 0; i < types.Count; i++) Write(into, values[i], types[i], 0);
     }
+
+    /// <summary>About how many bytes the values take, to size a buffer once.</summary>
+    public static long EstimateBytes(IReadOnlyList<object?> values) =>
+        256 + values.Sum(v => v switch { byte[] b => b.Length + 4L, float[] f => 4L * f.Length + 4, string s => 4L * s.Length + 4, _ => 64L });
 
     public static object?[] Deserialize(ReadOnlySpan<byte> bytes, IReadOnlyList<Type> types)
+    {
+        var values = DeserializePrefix(bytes, types, out int consumed);
+        if (consumed != bytes.Length) throw new FormatException($"grain message: {bytes.Length - consumed} bytes left over after the last value");
+        return values;
+    }
+
+    /// <summary>Reads the values at the start of <paramref name="bytes"/>; <paramref name="consumed"/> says how many bytes they took.</summary>
+    public static object?[] DeserializePrefix(ReadOnlySpan<byte> bytes, IReadOnlyList<Type> types, out int consumed)
     {
         var reader = new Reader(bytes);
         var values = new object?[types.Count];
         for (int i = 0; i < types.Count; i++) values[i] = Read(ref reader, types[i], 0);
-        if (reader.Remaining != 0) throw new FormatException($"grain message: {reader.Remaining} bytes left over after the last value");
+        consumed = bytes.Length - reader.Remaining;
         return values;
     }
 
-    private static void Write(BinaryWriter w, object? value, Type type, int depth)
+    private static void Write(FrameBuffer w, object? value, Type type, int depth)
     {
         if (depth > MaxDepth) throw new ArgumentException($"grain message: values nest deeper than {MaxDepth}");
-        if (type == typeof(int)) w.Write((int)value!);
-        else if (type == typeof(long)) w.Write((long)value!);
-        else if (type == typeof(ulong)) w.Write((ulong)value!);
-        else if (type == typeof(bool)) w.Write((bool)value! ? (byte)1 : (byte)0);
-        else if (type == typeof(double)) w.Write((double)value!);
+        if (type == typeof(int)) w.WriteInt32((int)value!);
+        else if (type == typeof(long)) w.WriteInt64((long)value!);
+        else if (type == typeof(ulong)) w.WriteInt64((long)(ulong)value!);
+        else if (type == typeof(bool)) w.WriteByte((bool)value! ? (byte)1 : (byte)0);
+        else if (type == typeof(double)) w.WriteInt64(BitConverter.DoubleToInt64Bits((double)value!));
         else if (type == typeof(string)) WriteBytes(w, value is null ? null : Encoding.UTF8.GetBytes((string)value));
         else if (type == typeof(byte[])) WriteBytes(w, (byte[]?)value);
-        else if (type == typeof(float[])) WriteBytes(w, value is null ? null : MemoryMarshal.AsBytes(((float[])value).AsSpan()).ToArray());
+        else if (type == typeof(float[]))
+        {
+            if (value is null) w.WriteInt32(-1);
+            else WriteBytes(w, MemoryMarshal.AsBytes(((float[])value).AsSpan()));
+        }
         else if (ListItemType(type) is { } item)
         {
             var list = (System.Collections.IList)value!;
-            w.Write(list.Count);
+            w.WriteInt32(list.Count);
             foreach (object? element in list) Write(w, element, item, depth + 1);
         }
         else
         {
             var (_, parameters) = RecordShape(type);
-            w.Write(value is null ? (byte)0 : (byte)1);
+            w.WriteByte(value is null ? (byte)0 : (byte)1);
             if (value is null) return;
             foreach (var p in parameters) Write(w, type.GetProperty(p.Name!, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)!.GetValue(value), p.ParameterType, depth + 1);
         }
     }
 
-    private static void WriteBytes(BinaryWriter w, byte[]? bytes)
+    private static void WriteBytes(FrameBuffer w, ReadOnlySpan<byte> bytes) { w.WriteInt32(bytes.Length); w.Write(bytes); }
+
+    private static void WriteBytes(FrameBuffer w, byte[]? bytes)
     {
-        w.Write(bytes is null ? -1 : bytes.Length);
-        if (bytes is not null) w.Write(bytes);
+        w.WriteInt32(bytes is null ? -1 : bytes.Length);
+        if (bytes is not null) w.WriteBlock(bytes);   // a large block is sent from where it is, not copied
     }
 
     private static object? Read(ref Reader r, Type type, int depth)
@@ -83,7 +97,7 @@ public static class BinaryCodec
         if (type == typeof(double)) return BitConverter.Int64BitsToDouble(r.Int64());
         if (type == typeof(string)) return r.Bytes(1) is { } s ? Encoding.UTF8.GetString(s) : null;
         if (type == typeof(byte[])) return r.Bytes(1);
-        if (type == typeof(float[])) return r.Bytes(4) is { } f ? MemoryMarshal.Cast<byte, float>(f).ToArray() : null;
+        if (type == typeof(float[])) return r.Floats();
         if (ListItemType(type) is { } item)
         {
             int count = r.Int32();
@@ -131,10 +145,29 @@ public static class BinaryCodec
         /// <summary>A length-prefixed byte block (-1: null) whose length must be a multiple of <paramref name="unit"/>.</summary>
         public byte[]? Bytes(int unit)
         {
+            if (!Block(unit, out var bytes)) return null;
+            var copy = GC.AllocateUninitializedArray<byte>(bytes.Length);   // every byte is overwritten: skip zeroing megabytes
+            bytes.CopyTo(copy);
+            return copy;
+        }
+
+        public float[]? Floats()
+        {
+            if (!Block(4, out var bytes)) return null;
+            var copy = GC.AllocateUninitializedArray<float>(bytes.Length / 4);
+            bytes.CopyTo(MemoryMarshal.AsBytes(copy.AsSpan()));
+            return copy;
+        }
+
+        /// <summary>False for a null block.</summary>
+        private bool Block(int unit, out ReadOnlySpan<byte> bytes)
+        {
+            bytes = default;
             int length = Int32();
-            if (length == -1) return null;
+            if (length == -1) return false;
             if (length < 0 || length % unit != 0) throw new FormatException($"grain message: a block of {length} bytes (unit {unit}) is malformed");
-            return Take(length).ToArray();
+            bytes = Take(length);
+            return true;
         }
     }
 }

@@ -6,13 +6,13 @@ namespace TttCluster.Runtime.Transport;
 
 /// <summary>
 /// A grain factory that knows where each key lives: keys placed on this process run on its local silo, all others go
-/// over HTTP to the silo the directory names. A coordinator fills the directory when it places a story.
+/// over a grain connection to the silo the directory names. A coordinator fills the directory when it places a story.
 /// </summary>
-public sealed class RoutedGrainFactory(InProcessCluster local, HttpGrainInvoker remote) : IGrainFactory, IGrainInvoker
+public sealed class RoutedGrainFactory(InProcessCluster local, SocketGrainInvoker remote) : IGrainFactory, IGrainInvoker
 {
     private readonly ConcurrentDictionary<string, Uri> _directory = new();
 
-    /// <summary>This process's own address; keys routed here run locally.</summary>
+    /// <summary>This process's own grain address; keys routed here run locally.</summary>
     public Uri? Self { get; set; }
 
     public void Route(string key, Uri silo) => _directory[key] = silo;

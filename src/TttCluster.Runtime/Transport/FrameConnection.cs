@@ -1,0 +1,128 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Sockets;
+
+namespace TttCluster.Runtime.Transport;
+
+/// <summary>What a frame on a grain connection is.</summary>
+public enum FrameKind : byte
+{
+    /// <summary>A grain call: interface, method and key (codec strings), then the arguments.</summary>
+    Call = 1,
+    /// <summary>The answer to call <c>id</c>: the result (nothing for a plain Task).</summary>
+    Result = 2,
+    /// <summary>Call <c>id</c> failed: a <see cref="FailureReason"/> byte, then the message (a codec string).</summary>
+    Failure = 3,
+    /// <summary>The caller gave up on call <c>id</c> (deadline or cancellation); the silo cancels its token.</summary>
+    Cancel = 4,
+}
+
+public enum FailureReason : byte { Failed = 0, Malformed = 1, NotFound = 2 }
+
+/// <summary>A frame read off a connection; its body is rented from the array pool and returned on Dispose.</summary>
+public sealed class Frame(FrameKind kind, long id, byte[] rented, int length) : IDisposable
+{
+    public FrameKind Kind { get; } = kind;
+    public long Id { get; } = id;
+    public ReadOnlySpan<byte> Body => _rented.AsSpan(0, length);
+    private byte[] _rented = rented;
+
+    public void Dispose()
+    {
+        var bytes = Interlocked.Exchange(ref _rented, []);
+        if (bytes.Length > 0) ArrayPool<byte>.Shared.Return(bytes);
+    }
+}
+
+/// <summary>
+/// One TCP connection carrying grain calls as length-prefixed binary frames, many calls in flight at once (each frame
+/// names its call). Header: int32 body length, byte kind, int64 call id, little-endian. A raw socket moves about
+/// 3 GB/s on loopback here against 1.2 for HTTP/1.1, and a small call costs no HTTP parsing. The peer is untrusted:
+/// a length over <see cref="MaxBodyBytes"/> or an unknown kind ends the connection before anything is allocated.
+/// </summary>
+public sealed class FrameConnection(Socket socket) : IDisposable
+{
+    public const int HeaderBytes = 13;
+
+    /// <summary>Largest frame body accepted (a scan state of the big model is 12.7 MB; latents of a story more).</summary>
+    public const int MaxBodyBytes = 1 << 30;
+
+    private readonly NetworkStream _stream = new(Tuned(socket), ownsSocket: true);
+
+    /// <summary>No Nagle delay (calls are small and latency-bound); kernel buffers large enough for a 6 MB hand-off in few reads.</summary>
+    private static Socket Tuned(Socket socket)
+    {
+        socket.NoDelay = true;
+        socket.SendBufferSize = Math.Max(socket.SendBufferSize, 4 << 20);
+        socket.ReceiveBufferSize = Math.Max(socket.ReceiveBufferSize, 4 << 20);
+        return socket;
+    }
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly byte[] _header = new byte[HeaderBytes];
+
+    /// <summary>A buffer for a frame's body, with room for the header in front (filled in by <see cref="SendAsync"/>).</summary>
+    public static FrameBuffer NewFrame(long bodyEstimate)
+    {
+        var frame = new FrameBuffer(bodyEstimate + HeaderBytes);
+        frame.Reserve(HeaderBytes);
+        return frame;
+    }
+
+    /// <summary>Sends a frame built with <see cref="NewFrame"/>; concurrent senders take turns, one whole frame each.</summary>
+    public async Task SendAsync(FrameKind kind, long id, FrameBuffer frame, CancellationToken cancel)
+    {
+        long body = frame.TotalLength - HeaderBytes;
+        if (body > MaxBodyBytes) throw new ArgumentException($"grain message: a frame body of {body} bytes is over the {MaxBodyBytes}-byte limit");
+        var header = frame.Start(HeaderBytes);
+        BinaryPrimitives.WriteInt32LittleEndian(header, (int)body);
+        header[4] = (byte)kind;
+        BinaryPrimitives.WriteInt64LittleEndian(header[5..], id);
+        await _writeLock.WaitAsync(cancel).ConfigureAwait(false);
+        try
+        {
+            // Never cancelled half-way: a half-written frame would break the connection for every call on it.
+            foreach (var piece in frame.Pieces()) await _stream.WriteAsync(piece, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally { _writeLock.Release(); }
+    }
+
+    /// <summary>Sends a frame with no body (a cancel).</summary>
+    public async Task SendEmptyAsync(FrameKind kind, long id)
+    {
+        using var frame = NewFrame(0);
+        await SendAsync(kind, id, frame, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>The next frame, or null when the peer closed the connection cleanly between frames.</summary>
+    public async Task<Frame?> ReceiveAsync(CancellationToken cancel)
+    {
+        int got = 0;
+        while (got < HeaderBytes)
+        {
+            int read = await _stream.ReadAsync(_header.AsMemory(got), cancel).ConfigureAwait(false);
+            if (read == 0)
+                return got == 0 ? null : throw new InvalidDataException($"grain connection: closed in the middle of a frame header ({got} of {HeaderBytes} bytes)");
+            got += read;
+        }
+        int length = BinaryPrimitives.ReadInt32LittleEndian(_header);
+        var kind = (FrameKind)_header[4];
+        long id = BinaryPrimitives.ReadInt64LittleEndian(_header.AsSpan(5));
+        if (length < 0 || length > MaxBodyBytes)
+            throw new InvalidDataException($"grain connection: a frame body of {length} bytes; expected 0 to {MaxBodyBytes}");
+        if (!Enum.IsDefined(kind)) throw new InvalidDataException($"grain connection: unknown frame kind {(byte)kind}; expected 1 to 4");
+        var body = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            await _stream.ReadExactlyAsync(body.AsMemory(0, length), cancel).ConfigureAwait(false);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(body);
+            throw;
+        }
+        return new Frame(kind, id, body, length);
+    }
+
+    // The write lock is not disposed: a sender may still be waiting on it, and it holds no wait handle.
+    public void Dispose() => _stream.Dispose();
+}

@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using TttCluster.Abstractions;
+
+namespace TttCluster.Runtime.Transport;
+
+/// <summary>
+/// Serves grain calls to this process's silo over <see cref="FrameConnection"/>s: each call runs on its own task (a
+/// connection carries many at once), answers go back on the connection they came from, a cancel frame cancels the
+/// call's token. A malformed call gets a Failure frame naming what is wrong and the connection carries on; a broken
+/// frame header ends that connection only. The silo and its other grains carry on either way.
+/// </summary>
+public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
+{
+    private static readonly Dictionary<string, Type> Interfaces = typeof(IGrainWithStringKey).Assembly.GetTypes()
+        .Where(t => t.IsInterface && typeof(IGrainWithStringKey).IsAssignableFrom(t) && t != typeof(IGrainWithStringKey))
+        .ToDictionary(t => t.Name);
+
+    private static readonly MethodInfo InvokeTyped = typeof(IGrainInvoker).GetMethod(nameof(IGrainInvoker.InvokeAsync))!;
+    private static readonly Type[] CallHeader = [typeof(string), typeof(string), typeof(string)];
+
+    private readonly CancellationTokenSource _stop = new();
+    private TcpListener? _listener;
+    private Task _accepting = Task.CompletedTask;
+
+    /// <summary>Where the server listens, as the directory names it: tcp://host:port/.</summary>
+    public Uri Address { get; private set; } = null!;
+
+    public Uri Start(IPAddress address, int port)
+    {
+        _listener = new TcpListener(address, port);
+        _listener.Start();
+        var bound = (IPEndPoint)_listener.LocalEndpoint;
+        Address = new Uri($"tcp://{(bound.Address.Equals(IPAddress.Any) ? "127.0.0.1" : bound.Address.ToString())}:{bound.Port}/");
+        _accepting = AcceptLoop(_listener, _stop.Token);
+        return Address;
+    }
+
+    private async Task AcceptLoop(TcpListener listener, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try { socket = await listener.AcceptSocketAsync(stop); }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
+            socket.NoDelay = true;
+            _ = Serve(new FrameConnection(socket), stop);
+        }
+    }
+
+    private async Task Serve(FrameConnection connection, CancellationToken stop)
+    {
+        var running = new ConcurrentDictionary<long, CancellationTokenSource>();
+        try
+        {
+            while (await connection.ReceiveAsync(stop) is { } frame)
+            {
+                if (frame.Kind == FrameKind.Cancel)
+                {
+                    if (running.TryGetValue(frame.Id, out var call)) call.Cancel();
+                    frame.Dispose();
+                }
+                else if (frame.Kind == FrameKind.Call)
+                {
+                    var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                    running[frame.Id] = cancel;
+                    _ = Answer(connection, frame, cancel, running);
+                }
+                else
+                {
+                    frame.Dispose();
+                    throw new InvalidDataException($"grain connection: a client sent a {frame.Kind} frame; expected Call or Cancel");
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // A broken or hostile peer: this connection ends, nothing else does.
+            if (e is InvalidDataException) Console.Error.WriteLine($"grain server: closed a connection: {e.Message}");
+        }
+        finally
+        {
+            foreach (var call in running.Values) call.Cancel();
+            connection.Dispose();
+        }
+    }
+
+    private async Task Answer(FrameConnection connection, Frame call, CancellationTokenSource cancel, ConcurrentDictionary<long, CancellationTokenSource> running)
+    {
+        await Task.Yield();   // off the reading loop: the next frame is read while this call runs
+        FrameBuffer? answer = null;
+        var kind = FrameKind.Result;
+        try
+        {
+            try
+            {
+                answer = await Dispatch(call, cancel.Token);
+            }
+            catch (GrainFrameException e)
+            {
+                kind = FrameKind.Failure;
+                answer = Failure(e.Reason, e.Message);
+            }
+            catch (Exception e)
+            {
+                kind = FrameKind.Failure;
+                answer = Failure(FailureReason.Failed, $"{e.GetType().Name}: {e.Message}");
+            }
+            finally
+            {
+                call.Dispose();
+                running.TryRemove(call.Id, out _);
+                cancel.Dispose();
+            }
+            await connection.SendAsync(kind, call.Id, answer, CancellationToken.None);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            // The caller went away; nobody is waiting for the answer.
+        }
+        finally
+        {
+            answer?.Dispose();
+        }
+    }
+
+    private static FrameBuffer Failure(FailureReason reason, string message)
+    {
+        var frame = FrameConnection.NewFrame(message.Length * 4L + 8);
+        frame.WriteByte((byte)reason);
+        BinaryCodec.SerializeInto(frame, [message], [typeof(string)]);
+        return frame;
+    }
+
+    /// <summary>Runs a decoded call on the local silo and encodes the answer.</summary>
+    private async Task<FrameBuffer> Dispatch(Frame call, CancellationToken cancel)
+    {
+        var (grainInterface, method, key, args) = Decode(call, cancel);
+        Type resultType = GrainProxy.ResultType(method);
+        var task = (Task)InvokeTyped.MakeGenericMethod(resultType).Invoke(local, [grainInterface, key, method, args])!;
+        await task;
+        var answer = FrameConnection.NewFrame(0);
+        if (method.ReturnType.IsGenericType)
+        {
+            object? result = task.GetType().GetProperty("Result")!.GetValue(task);
+            BinaryCodec.SerializeInto(answer, [result], [resultType]);
+        }
+        return answer;
+    }
+
+    /// <summary>Which grain, which method, which key, which arguments: every part checked (the caller is untrusted).</summary>
+    private static (Type Interface, MethodInfo Method, string Key, object?[] Args) Decode(Frame call, CancellationToken cancel)
+    {
+        try
+        {
+            var header = BinaryCodec.DeserializePrefix(call.Body, CallHeader, out int consumed);
+            var (grain, methodName, key) = ((string?)header[0] ?? "", (string?)header[1] ?? "", (string?)header[2] ?? "");
+            if (!Interfaces.TryGetValue(grain, out var grainInterface))
+                throw new GrainFrameException(FailureReason.NotFound, $"no grain interface named '{grain}'");
+            var method = grainInterface.GetMethod(methodName)
+                ?? throw new GrainFrameException(FailureReason.NotFound, $"{grain} has no method '{methodName}'");
+            if (key.Length == 0) throw new GrainFrameException(FailureReason.Malformed, $"{grain}.{methodName}: the grain key is empty");
+            var parameters = method.GetParameters();
+            var wire = parameters.Where(p => p.ParameterType != typeof(CancellationToken)).ToArray();
+            object?[] values;
+            try { values = BinaryCodec.Deserialize(call.Body[consumed..], wire.Select(p => p.ParameterType).ToArray()); }
+            catch (FormatException e) { throw new GrainFrameException(FailureReason.Malformed, $"{grain}.{methodName} on '{key}': malformed frame: {e.Message}"); }
+            var args = new object?[parameters.Length];
+            for (int i = 0; i < wire.Length; i++) args[wire[i].Position] = values[i];
+            foreach (var p in parameters.Where(p => p.ParameterType == typeof(CancellationToken))) args[p.Position] = cancel;
+            return (grainInterface, method, key, args);
+        }
+        catch (FormatException e)
+        {
+            throw new GrainFrameException(FailureReason.Malformed, $"malformed frame: {e.Message}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener?.Stop();
+        await _accepting;
+    }
+
+    private sealed class GrainFrameException(FailureReason reason, string message) : Exception(message)
+    {
+        public FailureReason Reason { get; } = reason;
+    }
+}

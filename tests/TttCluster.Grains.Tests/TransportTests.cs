@@ -1,0 +1,126 @@
+using System.Net;
+using TttCluster.Abstractions;
+using TttCluster.Runtime;
+using TttCluster.Runtime.Transport;
+
+namespace TttCluster.Grains.Tests;
+
+/// <summary>The grain connection between processes (a real TCP server and client on loopback) and its binary codec.</summary>
+public class TransportTests
+{
+    /// <summary>A silo grain whose status call waits until cancelled (or answers at once for keys starting with "fast"),
+    /// or fails (keys starting with "bad"): enough behaviour to test the wire.</summary>
+    private sealed class ScriptedSilo(string key, TaskCompletionSource cancelled) : ISiloGrain
+    {
+        public async Task<SiloStatus> GetStatusAsync(CancellationToken cancel)
+        {
+            if (key.StartsWith("fast")) return new SiloStatus(key, key.Length, 0);
+            if (key.StartsWith("bad")) throw new InvalidOperationException($"grain {key} refuses");
+            try { await Task.Delay(Timeout.Infinite, cancel); }
+            catch (OperationCanceledException) { cancelled.TrySetResult(); throw; }
+            return new SiloStatus(key, 0, 0);
+        }
+    }
+
+    private static async Task<(GrainSocketServer Server, RoutedGrainFactory Client, TaskCompletionSource Cancelled)> Start(TimeSpan deadline)
+    {
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var silo = new InProcessCluster();
+        silo.AddSilo("remote", 1, new ClusterHost.SiloServices(null!));
+        silo.Register<ISiloGrain>((key, _) => new ScriptedSilo(key, cancelled));
+        var server = new GrainSocketServer(silo);
+        var address = server.Start(IPAddress.Loopback, 0);
+        var client = new RoutedGrainFactory(new InProcessCluster(), new SocketGrainInvoker(deadline));
+        foreach (string key in new[] { "slow", "bad" }.Concat(Enumerable.Range(0, 64).Select(i => $"fast-{i}"))) client.Route(key, address);
+        await Task.CompletedTask;
+        return (server, client, cancelled);
+    }
+
+    [Fact]
+    public async Task ManyConcurrentCalls_EachGetTheirOwnAnswer()
+    {
+        var (server, client, _) = await Start(TimeSpan.FromSeconds(30));
+        await using var _ = server;
+        var answers = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => client.GetGrain<ISiloGrain>($"fast-{i}").GetStatusAsync(CancellationToken.None)));
+        for (int i = 0; i < 64; i++) Assert.Equal($"fast-{i}", answers[i].SiloId);
+    }
+
+    [Fact]
+    public async Task CallPastItsDeadline_FailsClearlyAndTheSiloCancelsIt()
+    {
+        var (server, client, cancelled) = await Start(TimeSpan.FromMilliseconds(300));
+        await using var _ = server;
+        var e = await Assert.ThrowsAsync<GrainCallException>(() => client.GetGrain<ISiloGrain>("slow").GetStatusAsync(CancellationToken.None));
+        Assert.Contains("ISiloGrain.GetStatusAsync on 'slow'", e.Message);
+        Assert.Contains("missed its deadline", e.Message);
+        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));   // the cancel frame reached the grain
+        Assert.Equal("fast-1", (await client.GetGrain<ISiloGrain>("fast-1").GetStatusAsync(CancellationToken.None)).SiloId);
+    }
+
+    [Fact]
+    public async Task CallerCancellation_CancelsTheRemoteCall()
+    {
+        var (server, client, cancelled) = await Start(TimeSpan.FromMinutes(1));
+        await using var _ = server;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetGrain<ISiloGrain>("slow").GetStatusAsync(cancel.Token));
+        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task GrainThatThrows_FailsWithItsMessage()
+    {
+        var (server, client, _) = await Start(TimeSpan.FromSeconds(30));
+        await using var _ = server;
+        var e = await Assert.ThrowsAsync<GrainCallException>(() => client.GetGrain<ISiloGrain>("bad").GetStatusAsync(CancellationToken.None));
+        Assert.Contains("InvalidOperationException: grain bad refuses", e.Message);
+    }
+
+    [Fact]
+    public async Task StoppedServer_GivesUnreachable()
+    {
+        var (server, client, _) = await Start(TimeSpan.FromSeconds(30));
+        await client.GetGrain<ISiloGrain>("fast-2").GetStatusAsync(CancellationToken.None);
+        await server.DisposeAsync();
+        var e = await Assert.ThrowsAsync<GrainCallException>(() => client.GetGrain<ISiloGrain>("fast-3").GetStatusAsync(CancellationToken.None));
+        Assert.Contains("unreachable", e.Message);
+    }
+
+    [Fact]
+    public void Codec_RoundTripsMessages()
+    {
+        var outputs = new ScanOutputs(3, 1, true, 40, 8, [1.5f, -0f, float.NaN, float.MaxValue], 2);
+        var job = new StoryJob("s", 2, [1, 2], [3], [], 20, 4.5, 1.0);
+        var values = BinaryCodec.Deserialize(BinaryCodec.Serialize([outputs, job, (byte[]?)null, new[] { "a", "ü" }],
+            [typeof(ScanOutputs), typeof(StoryJob), typeof(byte[]), typeof(IReadOnlyList<string>)]),
+            [typeof(ScanOutputs), typeof(StoryJob), typeof(byte[]), typeof(IReadOnlyList<string>)]);
+        var back = (ScanOutputs)values[0]!;
+        Assert.Equal((3, 1, true, 40, 8, 2), (back.Segment, back.Layer, back.Reverse, back.FirstPosition, back.Count, back.Attempt));
+        Assert.Equal(outputs.Output.Select(BitConverter.SingleToInt32Bits), back.Output.Select(BitConverter.SingleToInt32Bits));
+        var jobBack = (StoryJob)values[1]!;
+        Assert.Equal((job.StoryId, job.Segments, job.Steps, job.Guidance), (jobBack.StoryId, jobBack.Segments, jobBack.Steps, jobBack.Guidance));
+        Assert.Null(values[2]);
+        Assert.Equal(["a", "ü"], (IReadOnlyList<string>)values[3]!);
+    }
+
+    [Fact]
+    public void Codec_RejectsEveryTruncationAndBadValueWithAFormatException()
+    {
+        Type[] types = [typeof(ScanOutputs)];
+        byte[] good = BinaryCodec.Serialize([new ScanOutputs(1, 0, false, 0, 2, new float[32], 0)], types);
+        for (int length = 0; length < good.Length; length++)
+        {
+            var e = Assert.Throws<FormatException>(() => BinaryCodec.Deserialize(good.AsSpan(0, length), types));
+            Assert.StartsWith("grain message:", e.Message);
+        }
+        Assert.Throws<FormatException>(() => BinaryCodec.Deserialize([.. good, 0], types));             // left over
+        var badBool = (byte[])good.Clone();
+        badBool[1 + 4 + 4] = 2;                                                                          // Reverse: not 0/1
+        Assert.Contains("bool", Assert.Throws<FormatException>(() => BinaryCodec.Deserialize(badBool, types)).Message);
+        var oddFloats = (byte[])good.Clone();
+        oddFloats[1 + 4 + 4 + 1 + 4 + 4] = 3;                                                            // 3 bytes of floats
+        Assert.Throws<FormatException>(() => BinaryCodec.Deserialize(oddFloats, types));
+        byte[] hugeList = [0xff, 0xff, 0xff, 0x7f];
+        Assert.Contains("cannot fit", Assert.Throws<FormatException>(() => BinaryCodec.Deserialize(hugeList, [typeof(IReadOnlyList<string>)])).Message);
+    }
+}
