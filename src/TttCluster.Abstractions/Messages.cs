@@ -25,6 +25,18 @@ public sealed record ScanTurn(int Layer, bool Reverse);
 /// <summary>Scan outputs [B, H, Count, d] for direction positions FirstPosition .. FirstPosition + Count − 1 of one segment.</summary>
 public sealed record ScanOutputs(int Segment, int Layer, bool Reverse, int FirstPosition, int Count, float[] Output, int Attempt);
 
+/// <summary>The per-segment phases of a step that a silo runs for a batch of segments at once.</summary>
+public enum SegmentPhase { BeginStep = 1, Attend, PrepareForward, FinishForward, FinishBlock, EndStep }
+
+/// <summary>
+/// One phase for some of a story's segments: <paramref name="Start"/> for BeginStep, <paramref name="End"/> for
+/// EndStep, <paramref name="Layer"/> for the phases of a layer.
+/// </summary>
+public sealed record PhaseBatch(string StoryId, IReadOnlyList<int> Segments, SegmentPhase Phase, int Layer, StepStart? Start = null, StepEnd? End = null);
+
+/// <summary>One direction of one layer's scan over a run of a story's segments, in scan order.</summary>
+public sealed record ScanBatch(string StoryId, IReadOnlyList<int> Segments, ScanTurn Turn);
+
 /// <summary>Where a segment is: step, layer, phase, and the silo it runs on.</summary>
 public sealed record SegmentProgress(string StoryId, int Segment, int Step, int Layer, string Phase, string Silo);
 

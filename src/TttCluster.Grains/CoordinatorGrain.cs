@@ -44,7 +44,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
                     (plan, siloOf) = await PlaceAsync(job, layout, latents, segments, Key, attempt: failures, cancel);
                     placed = true;
                 }
-                await RunStep(job, schedule, step, segments, Report, cancel);
+                await RunStep(job, schedule, step, Report, cancel);
                 latents = await GatherAsync(layout, segments, cancel);
                 step++;
                 await story.ReportAsync(new StoryStatus(job.StoryId, step == job.Steps ? "done" : "rendering", step, job.Steps), cancel);
@@ -64,26 +64,57 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         }
         return latents;
 
-        async Task RunStep(StoryJob job, NoiseSchedule schedule, int step, ISegmentGrain[] segments, Action<int, int, int, string> report, CancellationToken cancel)
+        async Task RunStep(StoryJob job, NoiseSchedule schedule, int step, Action<int, int, int, string> report, CancellationToken cancel)
         {
-            await All(s => s.BeginStepAsync(new StepStart(step, schedule.Timesteps[step]), cancel));
+            await Phase(SegmentPhase.BeginStep, 0, null, start: new StepStart(step, schedule.Timesteps[step]));
             for (int layer = 0; layer < config.Layers; layer++)
             {
                 int l = layer;
-                await All(s => s.AttendAsync(l, cancel), k => report(k, step, l, "attention"));
-                await All(s => s.PrepareForwardAsync(l, cancel));
-                await ScanChain(segments, layout, l, reverse: false, k => report(k, step, l, "forward scan"), cancel);
-                await All(s => s.FinishForwardAsync(l, cancel));
-                await ScanChain(segments, layout, l, reverse: true, k => report(k, step, l, "reverse scan"), cancel);
-                await All(s => s.FinishBlockAsync(l, cancel), k => report(k, step, l, "mlp"));
+                await Phase(SegmentPhase.Attend, l, k => report(k, step, l, "attention"));
+                await Phase(SegmentPhase.PrepareForward, l, null);
+                await ScanChain(l, reverse: false, k => report(k, step, l, "forward scan"));
+                await Phase(SegmentPhase.FinishForward, l, null);
+                await ScanChain(l, reverse: true, k => report(k, step, l, "reverse scan"));
+                await Phase(SegmentPhase.FinishBlock, l, k => report(k, step, l, "mlp"));
             }
             double scale = NoiseSchedule.GuidanceScale(step, job.Steps, job.Guidance, job.GuidancePower);
-            await All(s => s.EndStepAsync(new StepEnd(step, job.Steps, scale), cancel), k => report(k, step, config.Layers - 1, "step done"));
-        }
+            await Phase(SegmentPhase.EndStep, config.Layers - 1, k => report(k, step, config.Layers - 1, "step done"), end: new StepEnd(step, job.Steps, scale));
 
-        // Runs a phase on every segment at once and waits for all (a barrier between phases).
-        async Task All(Func<ISegmentGrain, Task> call, Action<int>? done = null) =>
-            await Task.WhenAll(Enumerable.Range(0, n).Select(async k => { await call(segments[k]); done?.Invoke(k); }));
+            // A phase on every segment at once, one call per silo (a barrier between phases).
+            Task Phase(SegmentPhase phase, int layer, Action<int>? done, StepStart? start = null, StepEnd? end = null) =>
+                Task.WhenAll(Enumerable.Range(0, n).GroupBy(k => siloOf[k]).Select(async onSilo =>
+                {
+                    int[] batch = onSilo.ToArray();
+                    await grains.GetGrain<ISiloGrain>(onSilo.Key).RunPhaseAsync(new PhaseBatch(job.StoryId, batch, phase, layer, start, end), cancel);
+                    if (done is not null) foreach (int k in batch) done(k);
+                }));
+
+            // One direction of the scan: the silos' runs of segments in scan order, one after another. Each segment
+            // pushes the state to the next itself (no detour through here); this loop only says whose turn it is.
+            async Task ScanChain(int layer, bool reverse, Action<int> done)
+            {
+                foreach (int[] run in ScanRuns(siloOf, reverse))
+                {
+                    await grains.GetGrain<ISiloGrain>(siloOf[run[0]]).ScanRangeAsync(new ScanBatch(job.StoryId, run, new ScanTurn(layer, reverse)), cancel);
+                    foreach (int k in run) done(k);
+                }
+            }
+        }
+    }
+
+    /// <summary>Consecutive segments on the same silo, in scan order (placement is contiguous: one run per silo).</summary>
+    public static List<int[]> ScanRuns(IReadOnlyList<string> siloOf, bool reverse)
+    {
+        var order = reverse ? Enumerable.Range(0, siloOf.Count).Reverse() : Enumerable.Range(0, siloOf.Count);
+        var runs = new List<int[]>();
+        var current = new List<int>();
+        foreach (int k in order)
+        {
+            if (current.Count > 0 && siloOf[current[^1]] != siloOf[k]) { runs.Add(current.ToArray()); current.Clear(); }
+            current.Add(k);
+        }
+        if (current.Count > 0) runs.Add(current.ToArray());
+        return runs;
     }
 
     /// <summary>Places the segments on the living silos as contiguous ranges and gives each its text and latents.</summary>
@@ -108,19 +139,5 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         var parts = await Task.WhenAll(segments.Select(s => s.GetLatentsAsync(cancel)));
         for (int k = 0; k < parts.Length; k++) parts[k].CopyTo(latents, layout.FirstOwnFrame(k) * frameSize);
         return latents;
-    }
-
-    /// <summary>
-    /// One direction of the scan: segment by segment, in order. Each segment pushes the state to the next segment's silo
-    /// itself (no detour through here) and returns when it has; this loop only says whose turn it is.
-    /// </summary>
-    private static async Task ScanChain(ISegmentGrain[] segments, SequenceLayout layout, int layer, bool reverse, Action<int> done, CancellationToken cancel)
-    {
-        var order = reverse ? Enumerable.Range(0, layout.Segments).Reverse() : Enumerable.Range(0, layout.Segments);
-        foreach (int k in order)
-        {
-            await segments[k].ScanAsync(new ScanTurn(layer, reverse), cancel);
-            done(k);
-        }
     }
 }

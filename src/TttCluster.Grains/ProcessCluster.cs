@@ -76,6 +76,7 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
             {
                 var (info, process, address, grainAddress) = await StartSilo($"silo-{i}", modelPath, cancel);
                 cluster._silos.Add(new Member(info, process, address, grainAddress));
+                cluster.Grains.Route(typeof(ISiloGrain), info.Id, grainAddress);
             }
             cluster._heartbeats = cluster.HeartbeatLoop(cluster._stop.Token);
         }
@@ -128,8 +129,9 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         var keys = placement.Keys.ToArray();
         var targets = keys.Select(k => living.FirstOrDefault(m => m.Info.Id == placement[k])
             ?? throw new GrainCallException($"cannot place '{k}' on silo {placement[k]}: it is not alive")).ToArray();
-        for (int i = 0; i < keys.Length; i++) Grains.Route(keys[i], targets[i].GrainAddress);
-        byte[] body = BinaryCodec.Serialize([keys, targets.Select(t => t.GrainAddress.ToString()).ToArray()],
+        var entries = keys.Select(k => RoutedGrainFactory.DirectoryKey(typeof(ISegmentGrain), k)).ToArray();
+        for (int i = 0; i < keys.Length; i++) Grains.Route(entries[i], targets[i].GrainAddress);
+        byte[] body = BinaryCodec.Serialize([entries, targets.Select(t => t.GrainAddress.ToString()).ToArray()],
             [typeof(IReadOnlyList<string>), typeof(IReadOnlyList<string>)]);
         await Task.WhenAll(living.Select(async s =>
         {

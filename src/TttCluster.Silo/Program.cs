@@ -30,7 +30,7 @@ var local = new InProcessCluster();
 local.AddSilo(id, capacity, new ClusterHost.SiloServices(model));
 var router = new RoutedGrainFactory(local, new SocketGrainInvoker(local.CallDeadline));
 local.Register<ISegmentGrain>((_, _) => new SegmentGrain(model, router));
-local.Register<ISiloGrain>((_, silo) => new SiloGrain(silo));
+local.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, router));
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();

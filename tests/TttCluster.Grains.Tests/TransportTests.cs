@@ -20,6 +20,9 @@ public class TransportTests
             catch (OperationCanceledException) { cancelled.TrySetResult(); throw; }
             return new SiloStatus(key, 0, 0);
         }
+
+        public Task RunPhaseAsync(PhaseBatch batch, CancellationToken cancel) => throw new NotSupportedException("not scripted");
+        public Task ScanRangeAsync(ScanBatch batch, CancellationToken cancel) => throw new NotSupportedException("not scripted");
     }
 
     private static async Task<(GrainSocketServer Server, RoutedGrainFactory Client, TaskCompletionSource Cancelled)> Start(TimeSpan deadline)
@@ -31,7 +34,7 @@ public class TransportTests
         var server = new GrainSocketServer(silo);
         var address = server.Start(IPAddress.Loopback, 0);
         var client = new RoutedGrainFactory(new InProcessCluster(), new SocketGrainInvoker(deadline));
-        foreach (string key in new[] { "slow", "bad" }.Concat(Enumerable.Range(0, 64).Select(i => $"fast-{i}"))) client.Route(key, address);
+        foreach (string key in new[] { "slow", "bad" }.Concat(Enumerable.Range(0, 64).Select(i => $"fast-{i}"))) client.Route(typeof(ISiloGrain), key, address);
         await Task.CompletedTask;
         return (server, client, cancelled);
     }

@@ -7,7 +7,7 @@ namespace TttCluster.Runtime.Transport;
 
 /// <summary>
 /// The wire form of grain calls between processes: arguments and results as compact little-endian binary, tensors as
-/// raw fp32 bytes, never JSON. Supports int, long, ulong, bool, double, string, float[], byte[] (null allowed),
+/// raw fp32 bytes, never JSON. Supports int, long, ulong, bool, double, enums (int-backed), string, float[], byte[] (null allowed),
 /// IReadOnlyList&lt;T&gt; and records built through one public constructor. Input is untrusted: every length is
 /// checked against the bytes that remain, depth is bounded, and any violation is a <see cref="FormatException"/>.
 /// </summary>
@@ -57,6 +57,7 @@ public static class BinaryCodec
         else if (type == typeof(ulong)) w.WriteInt64((long)(ulong)value!);
         else if (type == typeof(bool)) w.WriteByte((bool)value! ? (byte)1 : (byte)0);
         else if (type == typeof(double)) w.WriteInt64(BitConverter.DoubleToInt64Bits((double)value!));
+        else if (type.IsEnum) w.WriteInt32(Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture));
         else if (type == typeof(string)) WriteBytes(w, value is null ? null : Encoding.UTF8.GetBytes((string)value));
         else if (type == typeof(byte[])) WriteBytes(w, (byte[]?)value);
         else if (type == typeof(float[]))
@@ -95,6 +96,12 @@ public static class BinaryCodec
         if (type == typeof(ulong)) return (ulong)r.Int64();
         if (type == typeof(bool)) return r.Byte() switch { 0 => false, 1 => true, var b => throw new FormatException($"grain message: a bool byte must be 0 or 1, found {b}") };
         if (type == typeof(double)) return BitConverter.Int64BitsToDouble(r.Int64());
+        if (type.IsEnum)
+        {
+            int raw = r.Int32();
+            var value = Enum.ToObject(type, raw);
+            return Enum.IsDefined(type, value) ? value : throw new FormatException($"grain message: {raw} is not a {type.Name}");
+        }
         if (type == typeof(string)) return r.Bytes(1) is { } s ? Encoding.UTF8.GetString(s) : null;
         if (type == typeof(byte[])) return r.Bytes(1);
         if (type == typeof(float[])) return r.Floats();

@@ -15,12 +15,19 @@ public sealed class RoutedGrainFactory(InProcessCluster local, SocketGrainInvoke
     /// <summary>This process's own grain address; keys routed here run locally.</summary>
     public Uri? Self { get; set; }
 
-    public void Route(string key, Uri silo) => _directory[key] = silo;
+    /// <summary>Routes grain <paramref name="key"/> of <paramref name="grainInterface"/> to a silo's grain address.</summary>
+    public void Route(Type grainInterface, string key, Uri silo) => _directory[DirectoryKey(grainInterface, key)] = silo;
+
+    /// <summary>Routes a directory entry as <see cref="DirectoryKey"/> wrote it (from a pushed directory).</summary>
+    public void Route(string directoryKey, Uri silo) => _directory[directoryKey] = silo;
+
+    /// <summary>A directory entry names the interface too: a story and a silo may share a key.</summary>
+    public static string DirectoryKey(Type grainInterface, string key) => $"{grainInterface.Name}:{key}";
 
     public T GetGrain<T>(string key) where T : IGrainWithStringKey => GrainProxy.Create<T>(this, key);
 
     public Task<TResult> InvokeAsync<TResult>(Type grainInterface, string key, MethodInfo method, object?[] args) =>
-        _directory.TryGetValue(key, out var silo) && silo != Self
+        _directory.TryGetValue(DirectoryKey(grainInterface, key), out var silo) && silo != Self
             ? remote.InvokeAsync<TResult>(silo, grainInterface, key, method, args)
             : local.InvokeAsync<TResult>(grainInterface, key, method, args);
 }
