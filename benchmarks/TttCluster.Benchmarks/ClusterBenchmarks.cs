@@ -66,7 +66,7 @@ public static class ClusterBenchmarks
         byte[] state = ScanState.Initial(1, big.Heads, big.HeadDim, new float[big.Heads * big.HeadDim * hid], new float[big.Heads * hid],
             new float[big.Heads * hid * big.HeadDim], new float[big.Heads * big.HeadDim]).ToBytes();
         await using var cluster = await ProcessCluster.StartAsync(model, ModelPath, 2, CancellationToken.None);
-        await cluster.PlaceAsync(new Dictionary<string, string> { ["handoff/0"] = "silo-1" }, CancellationToken.None);
+        await cluster.PlaceAsync("unused", new Dictionary<string, string> { ["handoff/0"] = "silo-1" }, CancellationToken.None);
         var grain = cluster.Grains.GetGrain<ISegmentGrain>("handoff/0");
         for (int i = 0; i < 5; i++) await grain.ReceiveScanStateAsync(0, false, state, 0, CancellationToken.None);
         var times = new List<double>();

@@ -14,25 +14,42 @@ public interface IStoryGrain : IGrainWithStringKey
     Task SubmitAsync(StoryJob job, CancellationToken cancel);
     Task<StoryStatus> GetStatusAsync(CancellationToken cancel);
     Task ReportAsync(StoryStatus status, CancellationToken cancel);
+
+    /// <summary>Progress of the story's segments, sent by their silos as it happens (batched while a send is under way).</summary>
+    [AlwaysInterleave]
+    Task ReportProgressAsync(IReadOnlyList<SegmentProgress> events, CancellationToken cancel);
+
+    /// <summary>Where each segment is now: the latest progress each reported.</summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<SegmentProgress>> GetSegmentsAsync(CancellationToken cancel);
 }
 
 /// <summary>
-/// A worker silo (key: silo id): its capacity and what it holds. A coordinator drives a story's segments through it, one
-/// call per silo and phase rather than one per segment: between processes every call is a round trip, and a step has
-/// about twenty phases.
+/// A worker silo (key: silo id): its capacity and what it holds. A coordinator drives a story's segments through it with
+/// one call per silo for each part of a step, not one per segment and phase: between processes every call is a round
+/// trip. The scans cross silos by themselves: each segment scans when the state from the previous one arrives.
 /// </summary>
 public interface ISiloGrain : IGrainWithStringKey
 {
     Task<SiloStatus> GetStatusAsync(CancellationToken cancel);
 
-    /// <summary>Runs one phase on each listed segment (held on this silo) at once; returns when all are done.</summary>
+    /// <summary>Starts step <paramref name="start"/> on each listed segment (held on this silo).</summary>
     [AlwaysInterleave]
-    Task RunPhaseAsync(PhaseBatch batch, CancellationToken cancel);
+    Task BeginStepAsync(string storyId, IReadOnlyList<int> segments, StepStart start, CancellationToken cancel);
+
+    /// <summary>Runs one of a layer's parallel phases on each listed segment at once.</summary>
+    [AlwaysInterleave]
+    Task RunPhaseAsync(string storyId, IReadOnlyList<int> segments, SegmentPhase phase, int layer, CancellationToken cancel);
 
     /// <summary>
-    /// Runs the scan on the listed segments one after another, in the order given (a contiguous run of the story, in the
-    /// scan's direction). Each pushes the state to the next itself: here, within this silo; the last, to the next silo.
+    /// Runs one direction of a layer's scan on the listed segments, in the order listed (a contiguous run, in scan order):
+    /// each scans once the state from the previous segment has arrived, and pushes it on, to the next silo at the end.
+    /// Called on every silo at once: the state's arrival, not the coordinator, says whose turn it is.
     /// </summary>
     [AlwaysInterleave]
-    Task ScanRangeAsync(ScanBatch batch, CancellationToken cancel);
+    Task ScanAsync(string storyId, IReadOnlyList<int> segments, ScanTurn turn, CancellationToken cancel);
+
+    /// <summary>Ends the step on each listed segment; returns their latent frames, concatenated in the order listed.</summary>
+    [AlwaysInterleave]
+    Task<float[]> EndStepAsync(string storyId, IReadOnlyList<int> segments, StepEnd end, CancellationToken cancel);
 }

@@ -20,6 +20,13 @@ public interface ISegmentGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task ReceiveHaloOutputAsync(int layer, float[] haloOutput, int attempt, CancellationToken cancel);
 
+    /// <summary>
+    /// Completes when this segment holds <paramref name="input"/> for <paramref name="layer"/> of the current step (at
+    /// once when it needs none, such as the first segment of a scan direction).
+    /// </summary>
+    [AlwaysInterleave]
+    Task WhenArrivedAsync(int layer, SegmentInput input, CancellationToken cancel);
+
     /// <summary>Phase 1: adaLN and local attention over this segment's window (halo from segment k − 1).</summary>
     Task AttendAsync(int layer, CancellationToken cancel);
 

@@ -25,17 +25,18 @@ public sealed record ScanTurn(int Layer, bool Reverse);
 /// <summary>Scan outputs [B, H, Count, d] for direction positions FirstPosition .. FirstPosition + Count − 1 of one segment.</summary>
 public sealed record ScanOutputs(int Segment, int Layer, bool Reverse, int FirstPosition, int Count, float[] Output, int Attempt);
 
-/// <summary>The per-segment phases of a step that a silo runs for a batch of segments at once.</summary>
-public enum SegmentPhase { BeginStep = 1, Attend, PrepareForward, FinishForward, FinishBlock, EndStep }
+/// <summary>
+/// What a segment waits for from its neighbours before a phase: the halo output of segment k + 1 (before the forward
+/// inputs), the scan state of the previous segment in each direction (before its scan), and the outputs of mini-batches
+/// that straddled into the next segment (before finishing a direction).
+/// </summary>
+public enum SegmentInput { HaloOutput = 1, ForwardState, ForwardOutputs, ReverseState, ReverseOutputs }
 
 /// <summary>
-/// One phase for some of a story's segments: <paramref name="Start"/> for BeginStep, <paramref name="End"/> for
-/// EndStep, <paramref name="Layer"/> for the phases of a layer.
+/// The parallel phases of a layer: attention and the forward scan inputs (once the halo output of segment k + 1 is
+/// here); after the forward scan, Z and the reverse inputs; after the reverse scan, Z′, the gates and the MLP.
 /// </summary>
-public sealed record PhaseBatch(string StoryId, IReadOnlyList<int> Segments, SegmentPhase Phase, int Layer, StepStart? Start = null, StepEnd? End = null);
-
-/// <summary>One direction of one layer's scan over a run of a story's segments, in scan order.</summary>
-public sealed record ScanBatch(string StoryId, IReadOnlyList<int> Segments, ScanTurn Turn);
+public enum SegmentPhase { AttentionAndScanInputs = 1, FinishForward, FinishBlock }
 
 /// <summary>Where a segment is: step, layer, phase, and the silo it runs on.</summary>
 public sealed record SegmentProgress(string StoryId, int Segment, int Step, int Layer, string Phase, string Silo);

@@ -15,9 +15,11 @@ public static class ClusterHost
         if (silos < 1) throw new ArgumentOutOfRangeException(nameof(silos), silos, "--silos: expected at least 1");
         var cluster = new InProcessCluster();
         for (int i = 0; i < silos; i++) cluster.AddSilo($"silo-{i}", capacityPerSilo, new SiloServices(model));
-        cluster.Register<ISegmentGrain>((_, silo) => new SegmentGrain(((SiloServices)silo.Services).Model, cluster));
-        cluster.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, cluster, cluster, new InMemoryCheckpointStore()));
-        cluster.Register<IStoryGrain>((key, _) => new StoryGrain(key));
+        var subscriptions = new ProgressSubscriptions();
+        var relay = new ProgressRelay(cluster);
+        cluster.Register<ISegmentGrain>((_, silo) => new SegmentGrain(((SiloServices)silo.Services).Model, cluster, relay, silo.Id));
+        cluster.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, cluster, cluster, new InMemoryCheckpointStore(), subscriptions));
+        cluster.Register<IStoryGrain>((key, _) => new StoryGrain(key, subscriptions));
         // A silo grain lives on the silo it describes (key = silo id).
         cluster.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, cluster), key => cluster.LocalSilos.ToList().FindIndex(s => s.Id == key));
         return cluster;

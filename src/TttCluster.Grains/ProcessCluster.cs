@@ -8,7 +8,8 @@ namespace TttCluster.Grains;
 
 /// <summary>
 /// `ttt render --silos N --processes`: N ttt-silo processes on loopback, started and stopped with this object. The
-/// coordinator runs here; segment grains run in the silos, which call each other directly for halos. Placement is
+/// coordinator and story grains run here (this process serves grain calls too: the silos report progress to the story
+/// grains); segment grains run in the silos, which call each other directly for halos and scan states. Placement is
 /// pushed to every silo, so any silo can route any key.
 /// </summary>
 public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
@@ -57,10 +58,15 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
     {
         _remote = new SocketGrainInvoker(Local.CallDeadline);
         Grains = new RoutedGrainFactory(Local, _remote);
+        _server = new GrainSocketServer(Local);
+        var subscriptions = new ProgressSubscriptions();
         Local.AddSilo("coordinator", 1, new ClusterHost.SiloServices(model));
-        Local.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, Grains, this, new InMemoryCheckpointStore()));
-        Local.Register<IStoryGrain>((key, _) => new StoryGrain(key));
+        Local.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, Grains, this, new InMemoryCheckpointStore(), subscriptions));
+        Local.Register<IStoryGrain>((key, _) => new StoryGrain(key, subscriptions));
     }
+
+    /// <summary>This process's own grain server: the silos report segment progress to the story grains here.</summary>
+    private readonly GrainSocketServer _server;
 
     /// <summary>The ttt-silo program, next to this assembly (it is a project reference of every host).</summary>
     public static string SiloProgram => Path.Combine(AppContext.BaseDirectory, "ttt-silo.dll");
@@ -72,9 +78,17 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         var cluster = new ProcessCluster(model);
         try
         {
-            for (int i = 0; i < silos; i++)
+            cluster.Grains.Self = cluster._server.Start(System.Net.IPAddress.Loopback, 0);
+            // All at once: a silo takes most of a second to start (runtime, model load).
+            var starting = Enumerable.Range(0, silos).Select(i => StartSilo($"silo-{i}", modelPath, cancel)).ToArray();
+            try { await Task.WhenAll(starting); }
+            catch
             {
-                var (info, process, address, grainAddress) = await StartSilo($"silo-{i}", modelPath, cancel);
+                foreach (var started in starting.Where(t => t.IsCompletedSuccessfully)) started.Result.Item2.Kill(entireProcessTree: true);
+                throw;
+            }
+            foreach (var (info, process, address, grainAddress) in starting.Select(t => t.Result))
+            {
                 cluster._silos.Add(new Member(info, process, address, grainAddress));
                 cluster.Grains.Route(typeof(ISiloGrain), info.Id, grainAddress);
             }
@@ -122,16 +136,20 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         }
     }
 
-    public async Task PlaceAsync(IReadOnlyDictionary<string, string> placement, CancellationToken cancel)
+    public async Task PlaceAsync(string storyId, IReadOnlyDictionary<string, string> placement, CancellationToken cancel)
     {
         Member[] living;
         lock (_gate) living = Living;
         var keys = placement.Keys.ToArray();
         var targets = keys.Select(k => living.FirstOrDefault(m => m.Info.Id == placement[k])
             ?? throw new GrainCallException($"cannot place '{k}' on silo {placement[k]}: it is not alive")).ToArray();
-        var entries = keys.Select(k => RoutedGrainFactory.DirectoryKey(typeof(ISegmentGrain), k)).ToArray();
+        var entries = keys.Select(k => RoutedGrainFactory.DirectoryKey(typeof(ISegmentGrain), k)).ToList();
+        var addresses = targets.Select(t => t.GrainAddress.ToString()).ToList();
         for (int i = 0; i < keys.Length; i++) Grains.Route(entries[i], targets[i].GrainAddress);
-        byte[] body = BinaryCodec.Serialize([entries, targets.Select(t => t.GrainAddress.ToString()).ToArray()],
+        // The story's grain lives here, with its coordinator: the silos send it their segments' progress.
+        entries.Add(RoutedGrainFactory.DirectoryKey(typeof(IStoryGrain), storyId));
+        addresses.Add(Grains.Self!.ToString());
+        byte[] body = BinaryCodec.Serialize([entries, addresses],
             [typeof(IReadOnlyList<string>), typeof(IReadOnlyList<string>)]);
         await Task.WhenAll(living.Select(async s =>
         {
@@ -212,6 +230,7 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
             process.Dispose();
         }
         await _remote.DisposeAsync();
+        await _server.DisposeAsync();
         _http.Dispose();
     }
 }

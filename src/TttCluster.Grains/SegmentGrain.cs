@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TttCluster.Abstractions;
 using TttCluster.Model;
 using TttCluster.Model.Plan;
@@ -9,9 +10,9 @@ namespace TttCluster.Grains;
 /// <summary>
 /// One segment of one story, on the silo that holds its activations. Every method runs the same phase functions as
 /// the local executor (src/TttCluster.Model/Plan) on this segment's rows only; neighbours fetch and return the shared
-/// boundary frame directly, the coordinator sequences the scans.
+/// boundary frame directly and push the scan state to each other; each phase is reported as it starts.
 /// </summary>
-public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISegmentGrain
+public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, ProgressRelay progress, string siloId) : ISegmentGrain
 {
     private const int Streams = 2;   // cond, uncond (classifier-free guidance as a batch of 2)
     private SegmentSetup _setup = null!;
@@ -23,8 +24,15 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
     private TttInputs? _scanInputs;
     private float[] _scanOutput = [];   // [B, H, C, d], rows in the current direction's order
     private (int Layer, bool Reverse, byte[] State)? _pushedState;
+    private int _outputRowsFilled;                   // rows of _scanOutput stored so far (own run + deliveries)
+    private (int Layer, bool Reverse) _outputDirection;
+    // Inputs pushed by neighbours in the current step, each completed once it is here (see WhenArrivedAsync).
+    private ConcurrentDictionary<(int Layer, SegmentInput Input), TaskCompletionSource> _arrivals = new();
 
     private int Index => _setup.Index;
+    private int _step;
+
+    private void Report(int layer, string phase) => progress.Report(new SegmentProgress(_setup.StoryId, Index, _step, layer, phase, siloId));
 
     /// <summary>Whether a message from a neighbour belongs to this segment's current attempt (none before setup).</summary>
     private bool IsCurrent(int attempt) => _setup is not null && attempt == _setup.Attempt;
@@ -40,11 +48,15 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
         _haloOutFromNext = null;
         _scanInputs = null;
         _pushedState = null;
+        _arrivals = new();
         return Task.CompletedTask;
     }
 
     Task ISegmentGrain.BeginStepAsync(StepStart step, CancellationToken cancel)
     {
+        // Nothing of this step can have arrived yet: neighbours push only after every segment has begun the step.
+        _arrivals = new();
+        _step = step.Step;
         _ctx = new StepContext(model.Dit, _layout, Streams, step.Timestep);
         _residual = SegmentEdges.EmbedOwn(_ctx, Index, _latents, [_setup.Cond, _setup.Uncond]);
         return Task.CompletedTask;
@@ -56,12 +68,30 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
 
     Task ISegmentGrain.ReceiveHaloOutputAsync(int layer, float[] haloOutput, int attempt, CancellationToken cancel)
     {
-        if (IsCurrent(attempt)) _haloOutFromNext = haloOutput;   // else: late, from an abandoned attempt
+        if (!IsCurrent(attempt)) return Task.CompletedTask;   // late, from an abandoned attempt
+        _haloOutFromNext = haloOutput;
+        Arrival(layer, SegmentInput.HaloOutput).TrySetResult();
         return Task.CompletedTask;
     }
 
+    Task ISegmentGrain.WhenArrivedAsync(int layer, SegmentInput input, CancellationToken cancel)
+    {
+        bool needed = input switch
+        {
+            SegmentInput.HaloOutput => Index + 1 < _layout.Segments,
+            SegmentInput.ForwardState => Index > 0,
+            SegmentInput.ReverseState => Index + 1 < _layout.Segments,
+            _ => true,
+        };
+        return needed ? Arrival(layer, input).Task.WaitAsync(cancel) : Task.CompletedTask;
+    }
+
+    private TaskCompletionSource Arrival(int layer, SegmentInput input) =>
+        _arrivals.GetOrAdd((layer, input), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
     async Task ISegmentGrain.AttendAsync(int layer, CancellationToken cancel)
     {
+        Report(layer, "attention");
         float[] halo = Index > 0 ? await Segment(Index - 1).GetLastFrameAsync(layer, cancel) : [];
         _attnOut = new float[_residual.Length];
         var haloOut = new float[Index > 0 ? halo.Length : 0];
@@ -77,12 +107,13 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
                 _haloOutFromNext ?? throw new InvalidOperationException($"segment {Index}: no halo output from segment {Index + 1} for layer {layer}"));
             _haloOutFromNext = null;
         }
-        StartDirection(SegmentTtt.Prepare(_ctx, layer, Index, _attnOut, reverse: false));
+        StartDirection(SegmentTtt.Prepare(_ctx, layer, Index, _attnOut, reverse: false), layer, reverse: false);
         return Task.CompletedTask;
     }
 
     async Task ISegmentGrain.ScanAsync(ScanTurn turn, CancellationToken cancel)
     {
+        Report(turn.Layer, turn.Reverse ? "reverse scan" : "forward scan");
         var cfg = model.Config;
         var block = model.Dit.Blocks[turn.Layer];
         var direction = new ScanDirection(turn.Reverse);
@@ -117,7 +148,9 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
 
     Task ISegmentGrain.ReceiveScanStateAsync(int layer, bool reverse, byte[] state, int attempt, CancellationToken cancel)
     {
-        if (IsCurrent(attempt)) _pushedState = (layer, reverse, state);   // else: late, from an abandoned attempt
+        if (!IsCurrent(attempt)) return Task.CompletedTask;   // late, from an abandoned attempt
+        _pushedState = (layer, reverse, state);
+        Arrival(layer, reverse ? SegmentInput.ReverseState : SegmentInput.ForwardState).TrySetResult();
         return Task.CompletedTask;
     }
 
@@ -133,12 +166,13 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
     {
         _z = SegmentTtt.Finish(_ctx, layer, Index, _attnOut, TokenOrder(reverse: false), reverse: false);
         _attnOut = [];
-        StartDirection(SegmentTtt.Prepare(_ctx, layer, Index, _z, reverse: true));
+        StartDirection(SegmentTtt.Prepare(_ctx, layer, Index, _z, reverse: true), layer, reverse: true);
         return Task.CompletedTask;
     }
 
     Task ISegmentGrain.FinishBlockAsync(int layer, CancellationToken cancel)
     {
+        Report(layer, "mlp");
         float[] zPrime = SegmentTtt.Finish(_ctx, layer, Index, _z, TokenOrder(reverse: true), reverse: true);
         _z = [];
         SegmentMlp.Apply(_ctx, layer, Index, _residual, zPrime);
@@ -151,15 +185,18 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
         int frames = _latents.Length;
         DdimSampler.Step(new NoiseSchedule(step.Steps), step.Step, step.GuidanceScale, _latents, f.AsSpan(0, frames), f.AsSpan(frames, frames));
         _residual = [];
+        Report(model.Config.Layers - 1, "step done");
         return Task.CompletedTask;
     }
 
     Task<float[]> ISegmentGrain.GetLatentsAsync(CancellationToken cancel) => Task.FromResult((float[])_latents.Clone());
 
-    private void StartDirection(TttInputs inputs)
+    private void StartDirection(TttInputs inputs, int layer, bool reverse)
     {
         _scanInputs = inputs;
         _scanOutput = new float[inputs.Q.Length];
+        _outputDirection = (layer, reverse);
+        _outputRowsFilled = 0;
     }
 
     private int OwnerOf(ScanDirection direction, int position) =>
@@ -167,13 +204,16 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains) : ISeg
 
     private int HeadsTimesStreams => Streams * model.Config.Heads;
 
-    /// <summary>Copies result rows [position, position + count) into this segment's output buffer.</summary>
+    /// <summary>Copies result rows [position, position + count) into this segment's output buffer; signals when it is full.</summary>
     private void Store(ScanResult result, int position, int count, int runStart)
     {
         int d = model.Config.HeadDim, chunk = _layout.ChunkLength(Index);
         for (int bh = 0; bh < HeadsTimesStreams; bh++)
             result.Output.AsSpan((bh * result.Count + position - result.FirstPosition) * d, count * d)
                 .CopyTo(_scanOutput.AsSpan((bh * chunk + position - runStart) * d));
+        // The own run and the deliveries store disjoint rows, possibly at the same time; the last one completes the set.
+        if (Interlocked.Add(ref _outputRowsFilled, count) == chunk)
+            Arrival(_outputDirection.Layer, _outputDirection.Reverse ? SegmentInput.ReverseOutputs : SegmentInput.ForwardOutputs).TrySetResult();
     }
 
     private float[] Slice(ScanResult result, int position, int count)

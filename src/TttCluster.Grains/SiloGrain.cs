@@ -4,38 +4,67 @@ using TttCluster.Runtime;
 namespace TttCluster.Grains;
 
 /// <summary>
-/// A silo's own grain (key: silo id): its capacity and how many activations it holds, and the batch entry point through
-/// which a coordinator runs a phase on all of a story's segments here in one call. It keeps no state of its own, so its
-/// calls interleave: several stories' batches run here at once.
+/// A silo's own grain (key: silo id): its capacity and how many activations it holds, and the entry point through which
+/// a coordinator runs each part of a step on all of a story's segments here in one call. It keeps no state, so its
+/// calls interleave: several stories run here at once.
 /// </summary>
 public sealed class SiloGrain(Silo silo, IGrainFactory grains) : ISiloGrain
 {
     Task<SiloStatus> ISiloGrain.GetStatusAsync(CancellationToken cancel) =>
         Task.FromResult(new SiloStatus(silo.Id, silo.Capacity, silo.ActivationCount));
 
-    Task ISiloGrain.RunPhaseAsync(PhaseBatch batch, CancellationToken cancel) =>
-        Task.WhenAll(batch.Segments.Select(k => Run(Segment(batch.StoryId, k), batch, cancel)));
+    Task ISiloGrain.BeginStepAsync(string storyId, IReadOnlyList<int> segments, StepStart start, CancellationToken cancel) =>
+        FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => token => Segment(storyId, k).BeginStepAsync(start, token)), cancel);
 
-    async Task ISiloGrain.ScanRangeAsync(ScanBatch batch, CancellationToken cancel)
+    Task ISiloGrain.RunPhaseAsync(string storyId, IReadOnlyList<int> segments, SegmentPhase phase, int layer, CancellationToken cancel) =>
+        FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => token => Run(Segment(storyId, k), phase, layer, token)), cancel);
+
+    async Task ISiloGrain.ScanAsync(string storyId, IReadOnlyList<int> segments, ScanTurn turn, CancellationToken cancel)
     {
-        foreach (int k in batch.Segments) await Segment(batch.StoryId, k).ScanAsync(batch.Turn, cancel);
+        var state = turn.Reverse ? SegmentInput.ReverseState : SegmentInput.ForwardState;
+        foreach (int k in segments)
+        {
+            var segment = Segment(storyId, k);
+            await segment.WhenArrivedAsync(turn.Layer, state, cancel);
+            await segment.ScanAsync(turn, cancel);
+        }
+    }
+
+    async Task<float[]> ISiloGrain.EndStepAsync(string storyId, IReadOnlyList<int> segments, StepEnd end, CancellationToken cancel)
+    {
+        var latents = await FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task<float[]>>>(k => async token =>
+        {
+            var segment = Segment(storyId, k);
+            await segment.EndStepAsync(end, token);
+            return await segment.GetLatentsAsync(token);
+        }), cancel);
+        return latents.SelectMany(l => l).ToArray();
+    }
+
+    /// <summary>One segment's part of a parallel phase, once the inputs it needs from its neighbours are here.</summary>
+    private static async Task Run(ISegmentGrain segment, SegmentPhase phase, int layer, CancellationToken cancel)
+    {
+        switch (phase)
+        {
+            case SegmentPhase.AttentionAndScanInputs:
+                await segment.AttendAsync(layer, cancel);
+                await segment.WhenArrivedAsync(layer, SegmentInput.HaloOutput, cancel);   // pushed by segment k + 1's attention
+                await segment.PrepareForwardAsync(layer, cancel);
+                break;
+            case SegmentPhase.FinishForward:
+                await segment.WhenArrivedAsync(layer, SegmentInput.ForwardOutputs, cancel);
+                await segment.FinishForwardAsync(layer, cancel);
+                break;
+            case SegmentPhase.FinishBlock:
+                await segment.WhenArrivedAsync(layer, SegmentInput.ReverseOutputs, cancel);
+                await segment.FinishBlockAsync(layer, cancel);
+                break;
+            default:
+                throw new ArgumentException($"segment phase: expected one of {string.Join(", ", Enum.GetNames<SegmentPhase>())}, found {phase}");
+        }
     }
 
     private ISegmentGrain Segment(string storyId, int k) => grains.GetGrain<ISegmentGrain>(SegmentKey(storyId, k));
 
     public static string SegmentKey(string storyId, int k) => $"{storyId}/{k}";
-
-    private static Task Run(ISegmentGrain segment, PhaseBatch batch, CancellationToken cancel) => batch.Phase switch
-    {
-        SegmentPhase.BeginStep => segment.BeginStepAsync(batch.Start ?? throw Missing(batch, "Start"), cancel),
-        SegmentPhase.Attend => segment.AttendAsync(batch.Layer, cancel),
-        SegmentPhase.PrepareForward => segment.PrepareForwardAsync(batch.Layer, cancel),
-        SegmentPhase.FinishForward => segment.FinishForwardAsync(batch.Layer, cancel),
-        SegmentPhase.FinishBlock => segment.FinishBlockAsync(batch.Layer, cancel),
-        SegmentPhase.EndStep => segment.EndStepAsync(batch.End ?? throw Missing(batch, "End"), cancel),
-        _ => throw new ArgumentException($"phase batch of story '{batch.StoryId}': unknown phase {batch.Phase}"),
-    };
-
-    private static ArgumentException Missing(PhaseBatch batch, string field) =>
-        new($"phase batch of story '{batch.StoryId}': phase {batch.Phase} needs {field}, found none");
 }

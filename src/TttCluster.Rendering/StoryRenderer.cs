@@ -61,8 +61,8 @@ public sealed class StoryRenderer(ModelBundle model)
         var sampler = new LatentSampler(model);
         var layout = sampler.LayoutFor(request);
         var job = sampler.CreateJob("story", request);
-        var events = new ProgressRelay(p => progress?.Invoke(new RenderProgress("sampling", p.Step, request.Sampler.Steps, p.Segment, p.Layer,
-            p.Phase == "step done" ? p.Phase : $"{p.Phase} ({p.Silo})")), request.Sampler.Steps, layout.Segments);
+        var events = new ClusterProgress(p => progress?.Invoke(new RenderProgress("sampling", p.Step, request.Sampler.Steps, p.Segment, p.Layer,
+            p.Segment < 0 ? p.Phase : $"{p.Phase} ({p.Silo})")));
         float[] latents;
         try
         {
@@ -97,17 +97,14 @@ public sealed class StoryRenderer(ModelBundle model)
         return await cluster.Grains.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, events, cancel);
     }
 
-    /// <summary>Turns the coordinator's per-segment events into render progress; a step is done when every segment says so.</summary>
-    private sealed class ProgressRelay(Action<SegmentProgress> report, int steps, int segments) : IProgress<SegmentProgress>
+    /// <summary>
+    /// Turns cluster events into render progress: the silos report each segment's phases as they happen (a segment that
+    /// finished the step waits for the others), the coordinator says when a whole step is done (segment −1).
+    /// </summary>
+    private sealed class ClusterProgress(Action<SegmentProgress> report) : IProgress<SegmentProgress>
     {
-        private readonly int[] _stepDone = new int[steps];
-
-        public void Report(SegmentProgress value)
-        {
-            if (value.Phase != "step done") { report(value); return; }
-            if (Interlocked.Increment(ref _stepDone[value.Step]) == segments) report(value with { Segment = -1 });
-            else report(value with { Phase = "waiting for the step" });
-        }
+        public void Report(SegmentProgress value) =>
+            report(value.Phase == "step done" && value.Segment >= 0 ? value with { Phase = "waiting for the step" } : value);
     }
 
     private (double Decoder, double Ffmpeg, string ContactPath, int Frames) Encode(float[] latents, SequenceLayout layout, string videoPath,

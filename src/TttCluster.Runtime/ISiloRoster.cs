@@ -6,9 +6,10 @@ public interface ISiloRoster
     /// <summary>The living silos (the dead are dropped; indexes refer to this list).</summary>
     IReadOnlyList<SiloInfo> Silos { get; }
 
-    /// <summary>Makes every living silo route each key to the silo with the given id; a silo that died meanwhile
-    /// makes this fail with a GrainCallException (the caller re-places).</summary>
-    Task PlaceAsync(IReadOnlyDictionary<string, string> placement, CancellationToken cancel);
+    /// <summary>Makes every living silo route each segment key of story <paramref name="storyId"/> to the silo with the
+    /// given id, and the story's own grains to wherever its coordinator runs; a silo that died meanwhile makes this fail
+    /// with a GrainCallException (the caller re-places).</summary>
+    Task PlaceAsync(string storyId, IReadOnlyDictionary<string, string> placement, CancellationToken cancel);
 
     /// <summary>Asks every silo now whether it is alive (after a failed call); returns how many silos were declared
     /// dead since the last probe (by this probe or by heartbeats). Zero means the failure was not a dead silo.</summary>

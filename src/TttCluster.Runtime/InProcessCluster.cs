@@ -19,7 +19,7 @@ public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
 
     IReadOnlyList<SiloInfo> ISiloRoster.Silos => Living.Select(s => new SiloInfo(s.Id, s.Capacity)).ToArray();
 
-    Task ISiloRoster.PlaceAsync(IReadOnlyDictionary<string, string> placement, CancellationToken cancel)
+    Task ISiloRoster.PlaceAsync(string storyId, IReadOnlyDictionary<string, string> placement, CancellationToken cancel)
     {
         foreach (var (key, siloId) in placement)
         {

@@ -29,7 +29,8 @@ var model = ModelBundle.Load(Arg("--model", Path.Combine(AppContext.BaseDirector
 var local = new InProcessCluster();
 local.AddSilo(id, capacity, new ClusterHost.SiloServices(model));
 var router = new RoutedGrainFactory(local, new SocketGrainInvoker(local.CallDeadline));
-local.Register<ISegmentGrain>((_, _) => new SegmentGrain(model, router));
+var progress = new ProgressRelay(router);
+local.Register<ISegmentGrain>((_, silo) => new SegmentGrain(model, router, progress, silo.Id));
 local.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, router));
 
 var builder = WebApplication.CreateSlimBuilder();

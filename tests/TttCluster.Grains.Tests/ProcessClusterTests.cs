@@ -26,10 +26,31 @@ public class ProcessClusterTests
         var (request, job) = Story("story-p", 7);
         float[] local = new LatentSampler(s_model.Value).Sample(request, null, null, CancellationToken.None);
         await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 3, CancellationToken.None);
-        float[] distributed = await cluster.Grains.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, null, CancellationToken.None);
+        var events = new System.Collections.Concurrent.ConcurrentBag<SegmentProgress>();
+        float[] distributed = await cluster.Grains.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, new Progress(events.Add), CancellationToken.None);
         for (int i = 0; i < local.Length; i++)
             Assert.True(BitConverter.SingleToInt32Bits(local[i]) == BitConverter.SingleToInt32Bits(distributed[i]),
                 $"3 silo processes: latent element {i} is {distributed[i]:R}, the local executor gives {local[i]:R}");
+
+        // Progress came from the silos themselves, for every segment and phase, naming the silo that ran it.
+        var fromSegments = events.Where(e => e.Segment >= 0).ToArray();   // segment −1: the coordinator's "step done"
+        Assert.NotEmpty(fromSegments);
+        Assert.Equal([0, 1], events.Where(e => e.Segment < 0 && e.Phase == "step done").Select(e => e.Step).Order());
+        Assert.Subset(events.Select(e => e.Phase).ToHashSet(), new HashSet<string> { "attention", "forward scan", "reverse scan", "mlp" });
+        // The story grain knows where each segment is (the last step's events may still be on their way: wait a little).
+        var story = cluster.Grains.GetGrain<IStoryGrain>(job.StoryId);
+        var until = DateTime.UtcNow.AddSeconds(10);
+        IReadOnlyList<SegmentProgress> segments;
+        while ((segments = await story.GetSegmentsAsync(CancellationToken.None)).Any(s => s.Phase != "step done" || s.Step != 1) && DateTime.UtcNow < until)
+            await Task.Delay(20);
+        Assert.Equal(Enumerable.Range(0, 7), segments.Select(s => s.Segment));
+        Assert.All(segments, s => Assert.Equal(("step done", 1), (s.Phase, s.Step)));
+        Assert.Equal(["silo-0", "silo-1", "silo-2"], segments.Select(s => s.Silo).Distinct().Order());
+    }
+
+    private sealed class Progress(Action<SegmentProgress> report) : IProgress<SegmentProgress>
+    {
+        public void Report(SegmentProgress value) => report(value);
     }
 
     /// <summary>A raw connection to a silo's grain port, speaking the frame protocol by hand.</summary>
@@ -113,7 +134,7 @@ public class ProcessClusterTests
     public async Task CallToAKilledSilo_FailsClearlyWithoutHanging()
     {
         await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 2, CancellationToken.None);
-        await cluster.PlaceAsync(new Dictionary<string, string> { ["story-k/0"] = "silo-1" }, CancellationToken.None);
+        await cluster.PlaceAsync("unused", new Dictionary<string, string> { ["story-k/0"] = "silo-1" }, CancellationToken.None);
         cluster.Kill(1);
         var e = await Assert.ThrowsAsync<GrainCallException>(() => cluster.Grains.GetGrain<ISegmentGrain>("story-k/0").GetLatentsAsync(CancellationToken.None));
         Assert.Contains("unreachable", e.Message);

@@ -10,27 +10,32 @@ public class TransportTests
 {
     /// <summary>A silo grain whose status call waits until cancelled (or answers at once for keys starting with "fast"),
     /// or fails (keys starting with "bad"): enough behaviour to test the wire.</summary>
-    private sealed class ScriptedSilo(string key, TaskCompletionSource cancelled) : ISiloGrain
+    private sealed class ScriptedSilo(string key, TaskCompletionSource started, TaskCompletionSource cancelled) : ISiloGrain
     {
         public async Task<SiloStatus> GetStatusAsync(CancellationToken cancel)
         {
             if (key.StartsWith("fast")) return new SiloStatus(key, key.Length, 0);
             if (key.StartsWith("bad")) throw new InvalidOperationException($"grain {key} refuses");
+            started.TrySetResult();
             try { await Task.Delay(Timeout.Infinite, cancel); }
             catch (OperationCanceledException) { cancelled.TrySetResult(); throw; }
             return new SiloStatus(key, 0, 0);
         }
 
-        public Task RunPhaseAsync(PhaseBatch batch, CancellationToken cancel) => throw new NotSupportedException("not scripted");
-        public Task ScanRangeAsync(ScanBatch batch, CancellationToken cancel) => throw new NotSupportedException("not scripted");
+        public Task BeginStepAsync(string storyId, IReadOnlyList<int> segments, StepStart start, CancellationToken cancel) => throw new NotSupportedException("not scripted");
+        public Task RunPhaseAsync(string storyId, IReadOnlyList<int> segments, SegmentPhase phase, int layer, CancellationToken cancel) => throw new NotSupportedException("not scripted");
+        public Task ScanAsync(string storyId, IReadOnlyList<int> segments, ScanTurn turn, CancellationToken cancel) => throw new NotSupportedException("not scripted");
+        public Task<float[]> EndStepAsync(string storyId, IReadOnlyList<int> segments, StepEnd end, CancellationToken cancel) => throw new NotSupportedException("not scripted");
     }
 
-    private static async Task<(GrainSocketServer Server, RoutedGrainFactory Client, TaskCompletionSource Cancelled)> Start(TimeSpan deadline)
+    private static async Task<(GrainSocketServer Server, RoutedGrainFactory Client, TaskCompletionSource Cancelled)> Start(TimeSpan deadline,
+        TaskCompletionSource? started = null)
     {
         var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        started ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var silo = new InProcessCluster();
         silo.AddSilo("remote", 1, new ClusterHost.SiloServices(null!));
-        silo.Register<ISiloGrain>((key, _) => new ScriptedSilo(key, cancelled));
+        silo.Register<ISiloGrain>((key, _) => new ScriptedSilo(key, started, cancelled));
         var server = new GrainSocketServer(silo);
         var address = server.Start(IPAddress.Loopback, 0);
         var client = new RoutedGrainFactory(new InProcessCluster(), new SocketGrainInvoker(deadline));
@@ -53,6 +58,7 @@ public class TransportTests
     {
         var (server, client, cancelled) = await Start(TimeSpan.FromMilliseconds(300));
         await using var _ = server;
+        await client.GetGrain<ISiloGrain>("fast-0").GetStatusAsync(CancellationToken.None);   // connected: the deadline is all the call's
         var e = await Assert.ThrowsAsync<GrainCallException>(() => client.GetGrain<ISiloGrain>("slow").GetStatusAsync(CancellationToken.None));
         Assert.Contains("ISiloGrain.GetStatusAsync on 'slow'", e.Message);
         Assert.Contains("missed its deadline", e.Message);
@@ -63,10 +69,14 @@ public class TransportTests
     [Fact]
     public async Task CallerCancellation_CancelsTheRemoteCall()
     {
-        var (server, client, cancelled) = await Start(TimeSpan.FromMinutes(1));
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (server, client, cancelled) = await Start(TimeSpan.FromMinutes(1), started);
         await using var _ = server;
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetGrain<ISiloGrain>("slow").GetStatusAsync(cancel.Token));
+        using var cancel = new CancellationTokenSource();
+        var call = client.GetGrain<ISiloGrain>("slow").GetStatusAsync(cancel.Token);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));   // the call is running on the other side
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
