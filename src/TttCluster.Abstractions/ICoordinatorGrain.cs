@@ -52,4 +52,8 @@ public interface ISiloGrain : IGrainWithStringKey
     /// <summary>Ends the step on each listed segment; returns their latent frames, concatenated in the order listed.</summary>
     [AlwaysInterleave]
     Task<float[]> EndStepAsync(string storyId, IReadOnlyList<int> segments, StepEnd end, CancellationToken cancel);
+
+    /// <summary>Drops the activations of a story's segments held here (the story finished, or they moved elsewhere).</summary>
+    [AlwaysInterleave]
+    Task ReleaseAsync(string storyId, IReadOnlyList<int> segments, CancellationToken cancel);
 }

@@ -10,15 +10,17 @@ namespace TttCluster.Grains;
 /// </summary>
 public static class ClusterHost
 {
-    public static InProcessCluster StartInProcess(ModelBundle model, int silos, int capacityPerSilo = 1)
+    /// <param name="checkpoints">Where coordinators keep each step's starting state; by default in memory.</param>
+    public static InProcessCluster StartInProcess(ModelBundle model, int silos, int capacityPerSilo = 1, ICheckpointStore? checkpoints = null)
     {
+        checkpoints ??= new InMemoryCheckpointStore();
         if (silos < 1) throw new ArgumentOutOfRangeException(nameof(silos), silos, "--silos: expected at least 1");
         var cluster = new InProcessCluster();
         for (int i = 0; i < silos; i++) cluster.AddSilo($"silo-{i}", capacityPerSilo, new SiloServices(model));
         var subscriptions = new ProgressSubscriptions();
         var relay = new ProgressRelay(cluster);
         cluster.Register<ISegmentGrain>((_, silo) => new SegmentGrain(((SiloServices)silo.Services).Model, cluster, relay, silo.Id));
-        cluster.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, cluster, cluster, new InMemoryCheckpointStore(), subscriptions));
+        cluster.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, cluster, cluster, checkpoints, subscriptions));
         cluster.Register<IStoryGrain>((key, _) => new StoryGrain(key, subscriptions));
         // A silo grain lives on the silo it describes (key = silo id).
         cluster.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, cluster), key => cluster.LocalSilos.ToList().FindIndex(s => s.Id == key));

@@ -31,34 +31,73 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
 
         float[] latents = (float[])job.Noise.Clone();
         string[]? siloOf = null;
-        int failures = 0;
-        for (int step = 0; step < job.Steps;)
+        var held = new Dictionary<string, HashSet<int>>();   // silo → this story's segments that may have activations there
+        int failures = 0, step = 0;
+        try
         {
-            // The state at the start of the step: if a silo dies during it, the step is redone from here.
-            await checkpoints.SaveAsync(job.StoryId, step, latents, cancel);
-            try
+            while (step < job.Steps)
             {
-                siloOf ??= await PlaceAsync(job, layout, latents, segments, attempt: failures, cancel);
-                latents = await RunStep(job, layout, schedule, step, siloOf, cancel);
-                // The silos report each segment's phases; only the coordinator knows when the whole step is done.
-                progress?.Report(new SegmentProgress(job.StoryId, -1, step, config.Layers - 1, "step done", ""));
-                step++;
-                await story.ReportAsync(new StoryStatus(job.StoryId, step == job.Steps ? "done" : "rendering", step, job.Steps), cancel);
+                // The state at the start of the step: if a silo dies during it, the step is redone from here.
+                await checkpoints.SaveAsync(job.StoryId, step, latents, cancel);
+                try
+                {
+                    if (siloOf is null)
+                    {
+                        siloOf = await PlaceAsync(job, layout, latents, segments, attempt: failures, cancel);
+                        for (int k = 0; k < siloOf.Length; k++) (held.TryGetValue(siloOf[k], out var set) ? set : held[siloOf[k]] = new()).Add(k);
+                    }
+                    latents = await RunStep(job, layout, schedule, step, siloOf, cancel);
+                    // The silos report each segment's phases; only the coordinator knows when the whole step is done.
+                    progress?.Report(new SegmentProgress(job.StoryId, -1, step, config.Layers - 1, "step done", ""));
+                    step++;
+                    await story.ReportAsync(new StoryStatus(job.StoryId, step == job.Steps ? "done" : "rendering", step, job.Steps), cancel);
+                }
+                catch (GrainCallException e) when (!cancel.IsCancellationRequested && failures < MaxFailures)
+                {
+                    failures++;
+                    int dead = await roster.ProbeAsync(cancel);
+                    // Only a dead silo is worth a redo; any other failure (a bug, a deadline) is reported as it is.
+                    if (dead == 0) throw;
+                    if (roster.Silos.Count == 0) throw new GrainCallException($"story {job.StoryId}: every silo is dead", e);
+                    progress?.Report(new SegmentProgress(job.StoryId, -1, step, 0, $"silo failure ({dead} declared dead): redoing step {step + 1} on {roster.Silos.Count} silos", ""));
+                    latents = await checkpoints.LoadAsync(job.StoryId, step, cancel)
+                        ?? throw new InvalidOperationException($"story {job.StoryId}: no checkpoint for step {step}", e);
+                    // The survivors drop what they held of the story: the new placement activates the segments afresh.
+                    await ReleaseAsync(job.StoryId, held);
+                    siloOf = null;
+                }
             }
-            catch (GrainCallException e) when (!cancel.IsCancellationRequested && failures < MaxFailures)
-            {
-                failures++;
-                int dead = await roster.ProbeAsync(cancel);
-                // Only a dead silo is worth a redo; any other failure (a bug, a deadline) is reported as it is.
-                if (dead == 0) throw;
-                if (roster.Silos.Count == 0) throw new GrainCallException($"story {job.StoryId}: every silo is dead", e);
-                progress?.Report(new SegmentProgress(job.StoryId, -1, step, 0, $"silo failure ({dead} declared dead): redoing step {step + 1} on {roster.Silos.Count} silos", ""));
-                latents = await checkpoints.LoadAsync(job.StoryId, step, cancel)
-                    ?? throw new InvalidOperationException($"story {job.StoryId}: no checkpoint for step {step}", e);
-                siloOf = null;
-            }
+            return latents;
         }
-        return latents;
+        finally
+        {
+            // Finished, failed or cancelled: the silos drop the story's segments, the checkpoints go; the record stays.
+            await ReleaseAsync(job.StoryId, held);
+            await checkpoints.DeleteAsync(job.StoryId, CancellationToken.None);
+            if (step < job.Steps)
+                await Quietly(() => story.ReportAsync(new StoryStatus(job.StoryId, cancel.IsCancellationRequested ? "cancelled" : "failed", step, job.Steps), CancellationToken.None));
+        }
+    }
+
+    /// <summary>Tells every living silo that held segments of the story to drop them; best effort (a dead silo holds nothing).</summary>
+    private async Task ReleaseAsync(string storyId, Dictionary<string, HashSet<int>> held)
+    {
+        var living = roster.Silos.Select(s => s.Id).ToHashSet();
+        await Task.WhenAll(held.Where(h => living.Contains(h.Key)).Select(h =>
+            Quietly(() => grains.GetGrain<ISiloGrain>(h.Key).ReleaseAsync(storyId, h.Value.Order().ToArray(), CancellationToken.None))));
+        held.Clear();
+    }
+
+    /// <summary>Housekeeping that must not hide the story's own outcome: a failure here is dropped.</summary>
+    private static async Task Quietly(Func<Task> call)
+    {
+        try
+        {
+            await call().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception e) when (e is GrainCallException or TimeoutException or OperationCanceledException or InvalidOperationException)
+        {
+        }
     }
 
     /// <summary>

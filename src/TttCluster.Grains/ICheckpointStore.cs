@@ -8,6 +8,12 @@ public interface ICheckpointStore
 {
     Task SaveAsync(string storyId, int step, float[] latents, CancellationToken cancel);
     Task<float[]?> LoadAsync(string storyId, int step, CancellationToken cancel);
+
+    /// <summary>Forgets a story's checkpoints (it finished, or gave up).</summary>
+    Task DeleteAsync(string storyId, CancellationToken cancel);
+
+    /// <summary>How many stories have checkpoints now.</summary>
+    int Count { get; }
 }
 
 /// <summary>Keeps the latest checkpoint of each story in memory.</summary>
@@ -23,4 +29,12 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
 
     public Task<float[]?> LoadAsync(string storyId, int step, CancellationToken cancel) =>
         Task.FromResult(_latest.TryGetValue(storyId, out var c) && c.Step == step ? (float[]?)c.Latents.Clone() : null);
+
+    public Task DeleteAsync(string storyId, CancellationToken cancel)
+    {
+        _latest.TryRemove(storyId, out _);
+        return Task.CompletedTask;
+    }
+
+    public int Count => _latest.Count;
 }

@@ -41,6 +41,12 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains) : ISiloGrain
         return latents.SelectMany(l => l).ToArray();
     }
 
+    Task ISiloGrain.ReleaseAsync(string storyId, IReadOnlyList<int> segments, CancellationToken cancel)
+    {
+        foreach (int k in segments) silo.Deactivate(typeof(ISegmentGrain), SegmentKey(storyId, k));
+        return Task.CompletedTask;
+    }
+
     /// <summary>One segment's part of a parallel phase, once the inputs it needs from its neighbours are here.</summary>
     private static async Task Run(ISegmentGrain segment, SegmentPhase phase, int layer, CancellationToken cancel)
     {

@@ -31,6 +31,9 @@ public sealed class Silo(string id, int capacity, IServiceProvider services)
         if (RecordCalls) _calls.Enqueue(new CallRecord(Id, key, method, start, end));
     }
 
+    /// <summary>Drops a grain's activation (its story is finished); a later call would activate it afresh.</summary>
+    public bool Deactivate(Type grainInterface, string key) => Activations.TryRemove((grainInterface, key), out _);
+
     /// <summary>Stops the silo: its activations are gone, calls to it fail with a clear error.</summary>
     public void Stop()
     {
