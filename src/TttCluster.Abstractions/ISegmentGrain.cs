@@ -12,9 +12,12 @@ public interface ISegmentGrain : IGrainWithStringKey
     /// <summary>Starts a denoising step: embeds the segment's latent frames and text.</summary>
     Task BeginStepAsync(StepStart step, CancellationToken cancel);
 
-    /// <summary>The residual rows of this segment's last frame (the halo window k + 1 needs) for the current layer.</summary>
+    /// <summary>
+    /// The residual rows of segment k − 1's last frame as layer <paramref name="layer"/> of step <paramref name="step"/>
+    /// sees them (the halo of this segment's attention window), pushed as soon as they exist.
+    /// </summary>
     [AlwaysInterleave]
-    Task<float[]> GetLastFrameAsync(int layer, CancellationToken cancel);
+    Task ReceiveHaloInputAsync(int step, int layer, float[] lastFrame, int attempt, CancellationToken cancel);
 
     /// <summary>Window k + 1's output for this segment's last frame, averaged in before the forward scan.</summary>
     [AlwaysInterleave]

@@ -26,11 +26,11 @@ public sealed record ScanTurn(int Layer, bool Reverse);
 public sealed record ScanOutputs(int Segment, int Layer, bool Reverse, int FirstPosition, int Count, float[] Output, int Attempt);
 
 /// <summary>
-/// What a segment waits for from its neighbours before a phase: the halo output of segment k + 1 (before the forward
-/// inputs), the scan state of the previous segment in each direction (before its scan), and the outputs of mini-batches
-/// that straddled into the next segment (before finishing a direction).
+/// What a segment waits for from its neighbours before a phase: the last frame of segment k − 1 (before attention), the
+/// halo output of segment k + 1 (before the forward inputs), the scan state of the previous segment in each direction
+/// (before its scan), and the outputs of mini-batches that straddled into the next segment (before finishing a direction).
 /// </summary>
-public enum SegmentInput { HaloOutput = 1, ForwardState, ForwardOutputs, ReverseState, ReverseOutputs }
+public enum SegmentInput { HaloInput = 1, HaloOutput, ForwardState, ForwardOutputs, ReverseState, ReverseOutputs }
 
 /// <summary>
 /// The parallel phases of a layer: attention and the forward scan inputs (once the halo output of segment k + 1 is

@@ -27,7 +27,10 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     private int _outputRowsFilled;                   // rows of _scanOutput stored so far (own run + deliveries)
     private (int Layer, bool Reverse) _outputDirection;
     // Inputs pushed by neighbours in the current step, each completed once it is here (see WhenArrivedAsync).
-    private ConcurrentDictionary<(int Layer, SegmentInput Input), TaskCompletionSource> _arrivals = new();
+    // Keyed by step too: the halo input of a step's first layer is pushed by segment k − 1 as it begins the step, which
+    // may be before this segment has.
+    private ConcurrentDictionary<(int Step, int Layer, SegmentInput Input), TaskCompletionSource> _arrivals = new();
+    private ConcurrentDictionary<(int Step, int Layer), float[]> _haloInputs = new();   // last frame of segment k − 1
 
     private int Index => _setup.Index;
     private int _step;
@@ -49,28 +52,42 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         _scanInputs = null;
         _pushedState = null;
         _arrivals = new();
+        _haloInputs = new();
         return Task.CompletedTask;
     }
 
-    Task ISegmentGrain.BeginStepAsync(StepStart step, CancellationToken cancel)
+    async Task ISegmentGrain.BeginStepAsync(StepStart step, CancellationToken cancel)
     {
-        // Nothing of this step can have arrived yet: neighbours push only after every segment has begun the step.
-        _arrivals = new();
+        foreach (var key in _arrivals.Keys.Where(key => key.Step < step.Step)) _arrivals.TryRemove(key, out _);
+        foreach (var key in _haloInputs.Keys.Where(key => key.Step < step.Step)) _haloInputs.TryRemove(key, out _);
         _step = step.Step;
         _ctx = new StepContext(model.Dit, _layout, Streams, step.Timestep);
         _residual = SegmentEdges.EmbedOwn(_ctx, Index, _latents, [_setup.Cond, _setup.Uncond]);
-        return Task.CompletedTask;
+        await PushLastFrame(0, cancel);
     }
 
-    // Phase 1 never writes the residual, so neighbours may read the last frame while this segment attends.
-    Task<float[]> ISegmentGrain.GetLastFrameAsync(int layer, CancellationToken cancel) =>
-        Task.FromResult(SegmentAttention.LastFrame(_ctx, Index, _residual));
+    /// <summary>
+    /// Hands segment k + 1 the residual rows of this segment's last frame as layer <paramref name="layer"/> will see them
+    /// (its attention window's halo), as soon as they exist: it then never waits on a round trip when it attends.
+    /// </summary>
+    private Task PushLastFrame(int layer, CancellationToken cancel) =>
+        Index + 1 < _layout.Segments && layer < model.Config.Layers
+            ? Segment(Index + 1).ReceiveHaloInputAsync(_step, layer, SegmentAttention.LastFrame(_ctx, Index, _residual), _setup.Attempt, cancel)
+            : Task.CompletedTask;
+
+    Task ISegmentGrain.ReceiveHaloInputAsync(int step, int layer, float[] lastFrame, int attempt, CancellationToken cancel)
+    {
+        if (!IsCurrent(attempt)) return Task.CompletedTask;   // late, from an abandoned attempt
+        _haloInputs[(step, layer)] = lastFrame;
+        Arrival(step, layer, SegmentInput.HaloInput).TrySetResult();
+        return Task.CompletedTask;
+    }
 
     Task ISegmentGrain.ReceiveHaloOutputAsync(int layer, float[] haloOutput, int attempt, CancellationToken cancel)
     {
         if (!IsCurrent(attempt)) return Task.CompletedTask;   // late, from an abandoned attempt
         _haloOutFromNext = haloOutput;
-        Arrival(layer, SegmentInput.HaloOutput).TrySetResult();
+        Arrival(_step, layer, SegmentInput.HaloOutput).TrySetResult();
         return Task.CompletedTask;
     }
 
@@ -78,21 +95,24 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     {
         bool needed = input switch
         {
+            SegmentInput.HaloInput => Index > 0,
             SegmentInput.HaloOutput => Index + 1 < _layout.Segments,
             SegmentInput.ForwardState => Index > 0,
             SegmentInput.ReverseState => Index + 1 < _layout.Segments,
             _ => true,
         };
-        return needed ? Arrival(layer, input).Task.WaitAsync(cancel) : Task.CompletedTask;
+        return needed ? Arrival(_step, layer, input).Task.WaitAsync(cancel) : Task.CompletedTask;
     }
 
-    private TaskCompletionSource Arrival(int layer, SegmentInput input) =>
-        _arrivals.GetOrAdd((layer, input), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+    private TaskCompletionSource Arrival(int step, int layer, SegmentInput input) =>
+        _arrivals.GetOrAdd((step, layer, input), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     async Task ISegmentGrain.AttendAsync(int layer, CancellationToken cancel)
     {
         Report(layer, "attention");
-        float[] halo = Index > 0 ? await Segment(Index - 1).GetLastFrameAsync(layer, cancel) : [];
+        float[] halo = [];
+        if (Index > 0 && !_haloInputs.TryRemove((_step, layer), out halo!))
+            throw new InvalidOperationException($"segment {Index}: no halo input from segment {Index - 1} for step {_step + 1}, layer {layer}");
         _attnOut = new float[_residual.Length];
         var haloOut = new float[Index > 0 ? halo.Length : 0];
         SegmentAttention.Attend(_ctx, layer, Index, _residual, halo, _attnOut, haloOut);
@@ -150,7 +170,7 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     {
         if (!IsCurrent(attempt)) return Task.CompletedTask;   // late, from an abandoned attempt
         _pushedState = (layer, reverse, state);
-        Arrival(layer, reverse ? SegmentInput.ReverseState : SegmentInput.ForwardState).TrySetResult();
+        Arrival(_step, layer, reverse ? SegmentInput.ReverseState : SegmentInput.ForwardState).TrySetResult();
         return Task.CompletedTask;
     }
 
@@ -170,13 +190,13 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         return Task.CompletedTask;
     }
 
-    Task ISegmentGrain.FinishBlockAsync(int layer, CancellationToken cancel)
+    async Task ISegmentGrain.FinishBlockAsync(int layer, CancellationToken cancel)
     {
         Report(layer, "mlp");
         float[] zPrime = SegmentTtt.Finish(_ctx, layer, Index, _z, TokenOrder(reverse: true), reverse: true);
         _z = [];
         SegmentMlp.Apply(_ctx, layer, Index, _residual, zPrime);
-        return Task.CompletedTask;
+        await PushLastFrame(layer + 1, cancel);
     }
 
     Task ISegmentGrain.EndStepAsync(StepEnd step, CancellationToken cancel)
@@ -213,7 +233,7 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
                 .CopyTo(_scanOutput.AsSpan((bh * chunk + position - runStart) * d));
         // The own run and the deliveries store disjoint rows, possibly at the same time; the last one completes the set.
         if (Interlocked.Add(ref _outputRowsFilled, count) == chunk)
-            Arrival(_outputDirection.Layer, _outputDirection.Reverse ? SegmentInput.ReverseOutputs : SegmentInput.ForwardOutputs).TrySetResult();
+            Arrival(_step, _outputDirection.Layer, _outputDirection.Reverse ? SegmentInput.ReverseOutputs : SegmentInput.ForwardOutputs).TrySetResult();
     }
 
     private float[] Slice(ScanResult result, int position, int count)

@@ -19,15 +19,17 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains) : ISiloGrain
     Task ISiloGrain.RunPhaseAsync(string storyId, IReadOnlyList<int> segments, SegmentPhase phase, int layer, CancellationToken cancel) =>
         FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => token => Run(Segment(storyId, k), phase, layer, token)), cancel);
 
-    async Task ISiloGrain.ScanAsync(string storyId, IReadOnlyList<int> segments, ScanTurn turn, CancellationToken cancel)
+    // Every segment waits for its state at once; the arrivals order them. So the next segment starts the moment the state
+    // is pushed to it, not when the previous one's call has also finished delivering straddling outputs to other silos.
+    Task ISiloGrain.ScanAsync(string storyId, IReadOnlyList<int> segments, ScanTurn turn, CancellationToken cancel)
     {
         var state = turn.Reverse ? SegmentInput.ReverseState : SegmentInput.ForwardState;
-        foreach (int k in segments)
+        return FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => async token =>
         {
             var segment = Segment(storyId, k);
-            await segment.WhenArrivedAsync(turn.Layer, state, cancel);
-            await segment.ScanAsync(turn, cancel);
-        }
+            await segment.WhenArrivedAsync(turn.Layer, state, token);
+            await segment.ScanAsync(turn, token);
+        }), cancel);
     }
 
     async Task<float[]> ISiloGrain.EndStepAsync(string storyId, IReadOnlyList<int> segments, StepEnd end, CancellationToken cancel)
@@ -53,6 +55,7 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains) : ISiloGrain
         switch (phase)
         {
             case SegmentPhase.AttentionAndScanInputs:
+                await segment.WhenArrivedAsync(layer, SegmentInput.HaloInput, cancel);    // pushed by segment k − 1
                 await segment.AttendAsync(layer, cancel);
                 await segment.WhenArrivedAsync(layer, SegmentInput.HaloOutput, cancel);   // pushed by segment k + 1's attention
                 await segment.PrepareForwardAsync(layer, cancel);

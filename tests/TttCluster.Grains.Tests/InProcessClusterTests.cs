@@ -112,7 +112,7 @@ public class InProcessClusterTests
         public async Task<float[]> GetLatentsAsync(CancellationToken cancel) { await Task.Delay(TimeSpan.FromMinutes(5), cancel); return []; }
         public Task InitializeAsync(SegmentSetup setup, CancellationToken cancel) => Task.CompletedTask;
         public Task BeginStepAsync(StepStart step, CancellationToken cancel) => Task.CompletedTask;
-        public Task<float[]> GetLastFrameAsync(int layer, CancellationToken cancel) => Task.FromResult<float[]>([]);
+        public Task ReceiveHaloInputAsync(int step, int layer, float[] lastFrame, int attempt, CancellationToken cancel) => Task.CompletedTask;
         public Task ReceiveHaloOutputAsync(int layer, float[] haloOutput, int attempt, CancellationToken cancel) => Task.CompletedTask;
         public Task AttendAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
         public Task WhenArrivedAsync(int layer, SegmentInput input, CancellationToken cancel) => Task.CompletedTask;
