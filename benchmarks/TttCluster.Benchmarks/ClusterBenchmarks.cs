@@ -41,7 +41,7 @@ public static class ClusterBenchmarks
         await Render(inProcess, "warm");
         await Render(processes.Grains, "warm");
         var (localRounds, inProcessRounds, processRounds) = (new List<double>(), new List<double>(), new List<double>());
-        for (int round = 0; round < (quick ? 2 : 5); round++)
+        for (int round = 0; round < (quick ? 3 : 9); round++)
         {
             localRounds.Add(Stopwatches.OnceSeconds(() => sampler.Sample(request, null, null, CancellationToken.None)));
             inProcessRounds.Add(await Time(() => Render(inProcess, $"timed-{round}")));
