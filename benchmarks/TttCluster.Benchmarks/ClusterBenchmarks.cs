@@ -58,7 +58,10 @@ public static class ClusterBenchmarks
         await Utilisation(r, model, Job);
     }
 
-    /// <summary>A 48-head × 33,088-float state (6.35 MB) pushed to a segment grain in another process, as a silo pushes it to the next.</summary>
+    /// <summary>
+    /// A 48-head × 33,088-float state (6.35 MB) pushed to a segment grain in another process, as a silo pushes it to the
+    /// next; timed until the receiving segment has it (its arrival signalled), not just until it is sent.
+    /// </summary>
     private static async Task HandOff(BenchmarkResults r, ModelBundle model, bool quick)
     {
         var big = ModelConfig.CogVideoX5B();
@@ -66,14 +69,24 @@ public static class ClusterBenchmarks
         byte[] state = ScanState.Initial(1, big.Heads, big.HeadDim, new float[big.Heads * big.HeadDim * hid], new float[big.Heads * hid],
             new float[big.Heads * hid * big.HeadDim], new float[big.Heads * big.HeadDim]).ToBytes();
         await using var cluster = await ProcessCluster.StartAsync(model, ModelPath, 2, CancellationToken.None);
-        await cluster.PlaceAsync("unused", new Dictionary<string, string> { ["handoff/0"] = "silo-1" }, CancellationToken.None);
-        var grain = cluster.Grains.GetGrain<ISegmentGrain>("handoff/0");
-        for (int i = 0; i < 5; i++) await grain.ReceiveScanStateAsync(0, false, state, 0, CancellationToken.None);
+        await cluster.PlaceAsync("handoff", new Dictionary<string, string> { ["handoff/1"] = "silo-1" }, CancellationToken.None);
+        var grain = cluster.Grains.GetGrain<ISegmentGrain>("handoff/1");
+        // Segment 1 of 2: it waits for a forward state. Each push goes to a layer of its own, so each arrival is new.
+        await grain.InitializeAsync(new SegmentSetup("handoff", 1, 2, [], [], [], 0), CancellationToken.None);
+        async Task Push(int key)
+        {
+            await grain.ReceiveScanStateAsync(key, false, state, 0, CancellationToken.None);
+            await grain.WhenArrivedAsync(key, SegmentInput.ForwardState, CancellationToken.None);
+        }
+        for (int i = 0; i < 5; i++) await Push(i);
         var times = new List<double>();
         for (int i = 0; i < (quick ? 40 : 200); i++)
-            times.Add(await Time(() => grain.ReceiveScanStateAsync(0, false, state, 0, CancellationToken.None)) * 1000);
+        {
+            int key = 5 + i;
+            times.Add(await Time(() => Push(key)) * 1000);
+        }
         times.Sort();
-        r.Add("handoff_6_35mb_median_ms", times[times.Count / 2], "ms", $"{state.Length / 1e6:N2} MB over the grain connection (TCP) on loopback, process to process (target ≤ 5 ms)");
+        r.Add("handoff_6_35mb_median_ms", times[times.Count / 2], "ms", $"{state.Length / 1e6:N2} MB over the grain connection (TCP) on loopback, process to process, until the receiver has it (target ≤ 5 ms)");
         r.Add("handoff_6_35mb_p99_ms", times[(int)(times.Count * 0.99)], "ms");
         r.Add("handoff_6_35mb_gb_per_s", state.Length / (times[times.Count / 2] / 1000) / 1e9, "GB/s");
     }

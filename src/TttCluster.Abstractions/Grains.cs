@@ -11,6 +11,14 @@ public interface IGrainWithStringKey;
 public sealed class AlwaysInterleaveAttribute : Attribute;
 
 /// <summary>
+/// A call whose caller waits only until it is sent, not until it has run (Orleans' OneWay): for deposits whose arrival
+/// the receiver waits for anyway. Between processes no answer comes back, so a failure on the receiving side is not
+/// reported to the caller; the receiver, missing the deposit, fails or times out instead. Must return a plain Task.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class OneWayAttribute : Attribute;
+
+/// <summary>
 /// A call that lasts as long as its work (a whole story): the runtime gives it no deadline; the caller's token cancels it.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]

@@ -16,7 +16,7 @@ public interface IStoryGrain : IGrainWithStringKey
     Task ReportAsync(StoryStatus status, CancellationToken cancel);
 
     /// <summary>Progress of the story's segments, sent by their silos as it happens (batched while a send is under way).</summary>
-    [AlwaysInterleave]
+    [AlwaysInterleave, OneWay]
     Task ReportProgressAsync(IReadOnlyList<SegmentProgress> events, CancellationToken cancel);
 
     /// <summary>Where each segment is now: the latest progress each reported.</summary>

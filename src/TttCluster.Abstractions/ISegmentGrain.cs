@@ -16,11 +16,11 @@ public interface ISegmentGrain : IGrainWithStringKey
     /// The residual rows of segment k − 1's last frame as layer <paramref name="layer"/> of step <paramref name="step"/>
     /// sees them (the halo of this segment's attention window), pushed as soon as they exist.
     /// </summary>
-    [AlwaysInterleave]
+    [AlwaysInterleave, OneWay]
     Task ReceiveHaloInputAsync(int step, int layer, float[] lastFrame, int attempt, CancellationToken cancel);
 
     /// <summary>Window k + 1's output for this segment's last frame, averaged in before the forward scan.</summary>
-    [AlwaysInterleave]
+    [AlwaysInterleave, OneWay]
     Task ReceiveHaloOutputAsync(int layer, float[] haloOutput, int attempt, CancellationToken cancel);
 
     /// <summary>
@@ -44,11 +44,11 @@ public interface ISegmentGrain : IGrainWithStringKey
     Task ScanAsync(ScanTurn turn, CancellationToken cancel);
 
     /// <summary>The scan state from the previous segment, for this segment's next <see cref="ScanAsync"/>.</summary>
-    [AlwaysInterleave]
+    [AlwaysInterleave, OneWay]
     Task ReceiveScanStateAsync(int layer, bool reverse, byte[] state, int attempt, CancellationToken cancel);
 
     /// <summary>Outputs of this segment's tokens that a later run computed (their mini-batch straddled the boundary).</summary>
-    [AlwaysInterleave]
+    [AlwaysInterleave, OneWay]
     Task DeliverScanOutputAsync(ScanOutputs outputs, CancellationToken cancel);
 
     /// <summary>After the forward scan: Z, then the scan inputs of the reverse direction.</summary>

@@ -48,23 +48,26 @@ public class InProcessClusterTests
     {
         var checkpoints = new InMemoryCheckpointStore();
         var cluster = ClusterHost.StartInProcess(s_model.Value, 2, checkpoints: checkpoints);
-        var job = Job(Story(3));
+        var job = Job(Story(3)) with { Steps = 8 };   // long enough to be watched while it runs
         var story = cluster.GetGrain<IStoryGrain>(job.StoryId);
-        var reports = new List<StoryStatus>();
+        var silo = cluster.GetGrain<ISiloGrain>("silo-1");
+        List<StoryStatus> reports = [];
         List<int> held = [], stored = [];
-        var progress = new SynchronousProgress<SegmentProgress>(p =>
+        var render = cluster.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, null, CancellationToken.None);
+        while (!render.IsCompleted)
         {
-            if (p.Phase != "step done" || p.Segment != 0) return;
-            lock (reports) reports.Add(story.GetStatusAsync(CancellationToken.None).GetAwaiter().GetResult());
-            lock (held) stored.Add(checkpoints.Count);
-            lock (held) held.Add(cluster.GetGrain<ISiloGrain>("silo-1").GetStatusAsync(CancellationToken.None).GetAwaiter().GetResult().ActiveGrains);
-        });
-        await cluster.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, progress, CancellationToken.None);
+            // What an API or dashboard would see mid-render: every query answers without waiting for the busy segments.
+            reports.Add(await story.GetStatusAsync(CancellationToken.None));
+            held.Add((await silo.GetStatusAsync(CancellationToken.None)).ActiveGrains);
+            stored.Add(checkpoints.Count);
+            await Task.Delay(1);
+        }
+        await render;
 
         var final = await story.GetStatusAsync(CancellationToken.None);
         Assert.Equal(new StoryStatus(job.StoryId, "done", job.Steps, job.Steps), final);
         Assert.Contains(reports, r => r.State is "accepted" or "rendering");   // visible while it ran
-        var silo1 = await cluster.GetGrain<ISiloGrain>("silo-1").GetStatusAsync(CancellationToken.None);
+        var silo1 = await silo.GetStatusAsync(CancellationToken.None);
         Assert.Equal("silo-1", silo1.SiloId);
         Assert.Contains(held, n => n >= 2);              // its segments (and itself) while the story ran
         Assert.Equal(1, silo1.ActiveGrains);             // only itself once the story is done: the segments were released

@@ -37,10 +37,12 @@ public class TransportTests
         var silo = new InProcessCluster();
         silo.AddSilo("remote", 1, new ClusterHost.SiloServices(null!));
         silo.Register<ISiloGrain>((key, _) => new ScriptedSilo(key, started, cancelled));
+        silo.Register<IStoryGrain>((key, _) => new StoryGrain(key, new ProgressSubscriptions()));
         var server = new GrainSocketServer(silo);
         var address = server.Start(IPAddress.Loopback, 0);
         var client = new RoutedGrainFactory(new InProcessCluster(), new SocketGrainInvoker(deadline));
         foreach (string key in new[] { "slow", "bad" }.Concat(Enumerable.Range(0, 64).Select(i => $"fast-{i}"))) client.Route(typeof(ISiloGrain), key, address);
+        client.Route(typeof(IStoryGrain), "story", address);
         await Task.CompletedTask;
         return (server, client, cancelled);
     }
@@ -52,6 +54,19 @@ public class TransportTests
         await using var _ = server;
         var answers = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => client.GetGrain<ISiloGrain>($"fast-{i}").GetStatusAsync(CancellationToken.None)));
         for (int i = 0; i < 64; i++) Assert.Equal($"fast-{i}", answers[i].SiloId);
+    }
+
+    [Fact]
+    public async Task OneWayCall_ReturnsOnceSentAndStillRuns()
+    {
+        var (server, client, _) = await Start(TimeSpan.FromSeconds(30));
+        await using var _ = server;
+        var story = client.GetGrain<IStoryGrain>("story");
+        await story.ReportProgressAsync([new SegmentProgress("story", 3, 1, 0, "attention", "remote")], CancellationToken.None);
+        var until = DateTime.UtcNow.AddSeconds(10);
+        IReadOnlyList<SegmentProgress> segments;
+        while ((segments = await story.GetSegmentsAsync(CancellationToken.None)).Count == 0 && DateTime.UtcNow < until) await Task.Delay(10);
+        Assert.Equal((3, "attention", "remote"), (segments.Single().Segment, segments.Single().Phase, segments.Single().Silo));
     }
 
     [Fact]

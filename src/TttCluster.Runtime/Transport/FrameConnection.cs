@@ -15,6 +15,8 @@ public enum FrameKind : byte
     Failure = 3,
     /// <summary>The caller gave up on call <c>id</c> (deadline or cancellation); the silo cancels its token.</summary>
     Cancel = 4,
+    /// <summary>A call whose caller does not wait for an answer (<c>[OneWay]</c>); laid out as <see cref="Call"/>.</summary>
+    OneWayCall = 5,
 }
 
 public enum FailureReason : byte { Failed = 0, Malformed = 1, NotFound = 2 }
@@ -109,7 +111,7 @@ public sealed class FrameConnection(Socket socket) : IDisposable
         long id = BinaryPrimitives.ReadInt64LittleEndian(_header.AsSpan(5));
         if (length < 0 || length > MaxBodyBytes)
             throw new InvalidDataException($"grain connection: a frame body of {length} bytes; expected 0 to {MaxBodyBytes}");
-        if (!Enum.IsDefined(kind)) throw new InvalidDataException($"grain connection: unknown frame kind {(byte)kind}; expected 1 to 4");
+        if (!Enum.IsDefined(kind)) throw new InvalidDataException($"grain connection: unknown frame kind {(byte)kind}; expected 1 to 5");
         var body = ArrayPool<byte>.Shared.Rent(length);
         try
         {

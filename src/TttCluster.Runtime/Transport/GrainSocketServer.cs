@@ -68,10 +68,14 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
                     running[frame.Id] = cancel;
                     _ = Answer(connection, frame, cancel, running);
                 }
+                else if (frame.Kind == FrameKind.OneWayCall)
+                {
+                    _ = RunOneWay(frame, stop);
+                }
                 else
                 {
                     frame.Dispose();
-                    throw new InvalidDataException($"grain connection: a client sent a {frame.Kind} frame; expected Call or Cancel");
+                    throw new InvalidDataException($"grain connection: a client sent a {frame.Kind} frame; expected Call, OneWayCall or Cancel");
                 }
             }
         }
@@ -123,6 +127,24 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
         finally
         {
             answer?.Dispose();
+        }
+    }
+
+    /// <summary>Runs a call nobody waits for; a failure has no one to go back to, so it is written to stderr.</summary>
+    private async Task RunOneWay(Frame call, CancellationToken stop)
+    {
+        await Task.Yield();
+        try
+        {
+            using var answer = await Dispatch(call, stop);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"grain server: a one-way call failed: {e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
+            call.Dispose();
         }
     }
 

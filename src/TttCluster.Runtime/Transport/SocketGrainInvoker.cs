@@ -37,6 +37,11 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
             {
                 BinaryCodec.SerializeInto(frame, [grainInterface.Name, method.Name, key], [typeof(string), typeof(string), typeof(string)]);
                 BinaryCodec.SerializeInto(frame, values, wire.Select(p => p.ParameterType).ToArray());
+                if (IsOneWay(method))
+                {
+                    await connection.SendOneWayAsync(id, frame, timeout.Token).ConfigureAwait(false);
+                    return default!;
+                }
                 using var answer = await connection.CallAsync(id, frame, timeout.Token).ConfigureAwait(false);
                 if (answer.Kind == FrameKind.Failure)
                     throw new GrainCallException($"{call} failed on the silo: {DescribeFailure(answer)}");
@@ -56,6 +61,11 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
             throw new GrainCallException($"{call}: the silo is unreachable ({e.Message})", e);
         }
     }
+
+    private static readonly ConcurrentDictionary<MethodInfo, bool> OneWayMethods = new();
+
+    private static bool IsOneWay(MethodInfo method) =>
+        OneWayMethods.GetOrAdd(method, m => m.GetCustomAttribute<Abstractions.OneWayAttribute>() is not null);
 
     private static string DescribeFailure(Frame answer)
     {
@@ -144,6 +154,12 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
                 // An answer that arrives after the caller gave up is disposed by whoever removes it.
                 if (_pending.TryRemove(id, out var late) && late.Task.IsCompletedSuccessfully) late.Task.Result.Dispose();
             }
+        }
+
+        public Task SendOneWayAsync(long id, FrameBuffer frame, CancellationToken cancel)
+        {
+            if (_broken is { } broken) throw new IOException(broken.Message, broken);
+            return _frames.SendAsync(FrameKind.OneWayCall, id, frame, cancel);
         }
 
         public async Task CancelAsync(long id)
