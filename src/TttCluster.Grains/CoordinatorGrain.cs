@@ -69,6 +69,11 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
             }
             return latents;
         }
+        catch (OperationCanceledException e) when (cancel.IsCancellationRequested)
+        {
+            // Stopped by the caller: hand back the latents of the last finished step, so the work so far can be kept.
+            throw new StoryCancelledException(job.StoryId, step, step > 0 ? latents : null, e);
+        }
         finally
         {
             // Finished, failed or cancelled: the silos drop the story's segments, the checkpoints go; the record stays.
@@ -155,4 +160,12 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
             latents.AsSpan(layout.FirstOwnFrame(k) * frameSize, layout.OwnFrames(k) * frameSize).ToArray(), attempt), cancel)));
         return plan.Select(i => silos[i].Id).ToArray();
     }
+}
+
+/// <summary>A story stopped by its caller: how many steps finished, and the latents after the last one (none before the first).</summary>
+public sealed class StoryCancelledException(string storyId, int stepsDone, float[]? latents, Exception inner)
+    : OperationCanceledException($"story {storyId}: stopped after {stepsDone} finished steps", inner)
+{
+    public int StepsDone { get; } = stepsDone;
+    public float[]? Latents { get; } = latents;
 }

@@ -42,13 +42,7 @@ public sealed class StoryRenderer(ModelBundle model)
         }
         catch (OperationCanceledException e)
         {
-            string kept = "no video was written";
-            if (latentsPath is not null && lastLatents is not null)
-            {
-                LatentsFile.Write(latentsPath, lastLatents, layout, request, stepsDone);
-                kept += $"; the latents after step {stepsDone}/{request.Sampler.Steps} are in {latentsPath}";
-            }
-            throw new RenderCancelledException($"stopped during denoising step {stepsDone + 1}/{request.Sampler.Steps}: {kept}", e);
+            throw Cancelled(request, layout, latentsPath, lastLatents, stepsDone, e);
         }
         double modelSeconds = modelClock.Elapsed.TotalSeconds;
         return Finish(request, layout, latents, modelSeconds, total, videoPath, latentsPath, progress, cancel);
@@ -68,12 +62,25 @@ public sealed class StoryRenderer(ModelBundle model)
         {
             latents = SampleOnCluster(job, silos, events, cancel).GetAwaiter().GetResult();
         }
-        catch (OperationCanceledException e)
+        catch (StoryCancelledException e)
         {
-            throw new RenderCancelledException("stopped: no video was written (latents are not kept when rendering on silos yet)", e);
+            throw Cancelled(request, layout, latentsPath, e.Latents, e.StepsDone, e);
         }
         double modelSeconds = total.Elapsed.TotalSeconds;
         return Finish(request, layout, latents, modelSeconds, total, videoPath, latentsPath, progress, cancel);
+    }
+
+    /// <summary>Stopped during sampling: keeps the latents of the last finished step if asked (and there are any).</summary>
+    private static RenderCancelledException Cancelled(RenderRequest request, SequenceLayout layout, string? latentsPath, float[]? lastLatents,
+        int stepsDone, Exception inner)
+    {
+        string kept = "no video was written";
+        if (latentsPath is not null && lastLatents is not null)
+        {
+            LatentsFile.Write(latentsPath, lastLatents, layout, request, stepsDone);
+            kept += $"; the latents after step {stepsDone}/{request.Sampler.Steps} are in {latentsPath}";
+        }
+        return new RenderCancelledException($"stopped during denoising step {stepsDone + 1}/{request.Sampler.Steps}: {kept}", inner);
     }
 
     /// <summary>After sampling, whichever way: keep the latents if asked, decode and encode the video, report.</summary>

@@ -77,6 +77,22 @@ public sealed class StoryRendererTests : IDisposable
         Assert.Equal("2", file.Metadata["steps_done"]);
     }
 
+    [Fact]
+    public void CancelledOnSilos_KeepsTheLastLatentsBitIdenticalToTheLocalOnes()
+    {
+        // The local run's latents after two of five steps: what the cluster must keep when stopped during step 3.
+        float[]? afterTwo = null;
+        new LatentSampler(s_model.Value).Sample(TwoScenes(steps: 5), null, (i, x) => { if (i == 1) afterTwo = (float[])x.Clone(); }, CancellationToken.None);
+        string video = Path.Combine(_dir, "cancelled-silos.mp4"), latents = Path.Combine(_dir, "partial-silos.safetensors");
+        using var cancel = new CancellationTokenSource();
+        var e = Assert.Throws<RenderCancelledException>(() => new StoryRenderer(s_model.Value) { Silos = 2 }.Render(TwoScenes(steps: 5), video, latents,
+            p => { if (p.Phase == "step done" && p.Segment < 0 && p.Step == 1) cancel.Cancel(); }, cancel.Token));
+        Assert.Contains("after step 2/5", e.Message);
+        Assert.False(File.Exists(video));
+        using (var file = TttCluster.Model.Weights.SafetensorsFile.Open(latents)) Assert.Equal("2", file.Metadata["steps_done"]);
+        Assert.Equal(Bits(afterTwo!), Bits(LatentsFile.Read(latents)));
+    }
+
     private static string Bits(float[] x) => Convert.ToHexString(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan())));
 
     private static string DecodedFramesHash(float[] latents)
