@@ -67,6 +67,23 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
 
     /// <summary>This process's own grain server: the silos report segment progress to the story grains here.</summary>
     private readonly GrainSocketServer _server;
+    private string _modelPath = "";
+
+    /// <summary>
+    /// Starts one more silo process and admits it: placements from now on use it. This is also how a silo comes back
+    /// after it was declared dead: as in Orleans, dead is final for a member, so it rejoins as a new one, with a new id.
+    /// </summary>
+    public async Task<string> AddSiloAsync(CancellationToken cancel)
+    {
+        string id;
+        lock (_gate) id = $"silo-{_nextSiloNumber++}";
+        var (info, process, address, grainAddress) = await StartSilo(id, _modelPath, cancel);
+        lock (_gate) _silos.Add(new Member(info, process, address, grainAddress));
+        Grains.Route(typeof(ISiloGrain), info.Id, grainAddress);
+        return id;
+    }
+
+    private int _nextSiloNumber;   // ids are never reused
 
     /// <summary>The ttt-silo program, next to this assembly (it is a project reference of every host).</summary>
     public static string SiloProgram => Path.Combine(AppContext.BaseDirectory, "ttt-silo.dll");
@@ -75,7 +92,7 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
     {
         if (silos < 1) throw new ArgumentOutOfRangeException(nameof(silos), silos, "--silos: expected at least 1");
         if (!File.Exists(SiloProgram)) throw new FileNotFoundException($"the silo program is missing: {SiloProgram}");
-        var cluster = new ProcessCluster(model);
+        var cluster = new ProcessCluster(model) { _modelPath = modelPath };
         try
         {
             cluster.Grains.Self = cluster._server.Start(System.Net.IPAddress.Loopback, 0);
@@ -92,6 +109,7 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
                 cluster._silos.Add(new Member(info, process, address, grainAddress));
                 cluster.Grains.Route(typeof(ISiloGrain), info.Id, grainAddress);
             }
+            cluster._nextSiloNumber = silos;
             cluster._heartbeats = cluster.HeartbeatLoop(cluster._stop.Token);
         }
         catch

@@ -70,6 +70,27 @@ public class FailureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task SiloAddedAfterOneDied_TakesPartInTheNextStory()
+    {
+        var (local, job) = Story("story-join", 5, 2, 8);
+        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 2, CancellationToken.None);
+        cluster.Kill(1);
+        Assert.Equal(1, await cluster.ProbeAsync(CancellationToken.None));
+        string joined = await cluster.AddSiloAsync(CancellationToken.None);
+        Assert.Equal("silo-2", joined);
+        Assert.Equal(["silo-0", "silo-2"], cluster.Silos.Select(s => s.Id).Order());
+
+        float[] latents = await cluster.Grains.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, null, CancellationToken.None);
+        AssertBitIdentical(local, latents, "on a silo that joined after another died");
+        var silo = await cluster.Grains.GetGrain<ISiloGrain>(joined).GetStatusAsync(CancellationToken.None);
+        Assert.Equal(joined, silo.SiloId);
+        var story = cluster.Grains.GetGrain<IStoryGrain>(job.StoryId);
+        var until = DateTime.UtcNow.AddSeconds(10);
+        while ((await story.GetSegmentsAsync(CancellationToken.None)).Count < 5 && DateTime.UtcNow < until) await Task.Delay(20);
+        Assert.Contains(joined, (await story.GetSegmentsAsync(CancellationToken.None)).Select(s => s.Silo));   // it did work
+    }
+
+    [Fact]
     public async Task InProcessSiloStoppedMidRender_StoryCompletesBitIdentical()
     {
         var (local, job) = Story("story-stop", 5, 2, 3);
