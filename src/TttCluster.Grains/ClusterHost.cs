@@ -23,7 +23,7 @@ public static class ClusterHost
         cluster.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, cluster, cluster, checkpoints, subscriptions));
         cluster.Register<IStoryGrain>((key, _) => new StoryGrain(key, subscriptions));
         // A silo grain lives on the silo it describes (key = silo id).
-        cluster.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, cluster), key => cluster.LocalSilos.ToList().FindIndex(s => s.Id == key));
+        cluster.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, cluster, relay), key => cluster.LocalSilos.ToList().FindIndex(s => s.Id == key));
         return cluster;
     }
 

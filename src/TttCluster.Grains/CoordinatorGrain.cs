@@ -78,6 +78,8 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         {
             // Finished, failed or cancelled: the silos drop the story's segments, the checkpoints go; the record stays.
             await ReleaseAsync(job.StoryId, held);
+            if (grains is IGrainDirectory directory)
+                for (int k = 0; k < job.Segments; k++) directory.Forget(typeof(ISegmentGrain), SiloGrain.SegmentKey(job.StoryId, k));
             await checkpoints.DeleteAsync(job.StoryId, CancellationToken.None);
             if (step < job.Steps)
                 await Quietly(() => story.ReportAsync(new StoryStatus(job.StoryId, cancel.IsCancellationRequested ? "cancelled" : "failed", step, job.Steps), CancellationToken.None));

@@ -13,30 +13,51 @@ public sealed class ProgressRelay(IGrainFactory grains)
 {
     public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(25);
 
+    /// <summary>A story's events waiting to go, the loop sending them, and a way to cut its wait short.</summary>
+    private sealed class Outbox
+    {
+        public List<SegmentProgress> Queued = new();
+        public Task Sending = Task.CompletedTask;
+        public readonly TaskCompletionSource FlushRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
     private readonly object _gate = new();
-    private readonly Dictionary<string, List<SegmentProgress>> _queued = new();
-    private readonly HashSet<string> _sending = new();
+    private readonly Dictionary<string, Outbox> _outboxes = new();
 
     public void Report(SegmentProgress progress)
     {
         lock (_gate)
         {
-            if (!_queued.TryGetValue(progress.StoryId, out var queue)) _queued[progress.StoryId] = queue = new();
-            queue.Add(progress);
-            if (!_sending.Add(progress.StoryId)) return;   // the send under way picks it up
+            if (_outboxes.TryGetValue(progress.StoryId, out var outbox)) { outbox.Queued.Add(progress); return; }   // its loop picks it up
+            outbox = _outboxes[progress.StoryId] = new Outbox();
+            outbox.Queued.Add(progress);
+            outbox.Sending = SendAsync(progress.StoryId, outbox);
         }
-        _ = SendAsync(progress.StoryId);
     }
 
-    private async Task SendAsync(string storyId)
+    /// <summary>Sends what is queued for the story now and completes when it has gone (before the story is released).</summary>
+    public Task FlushAsync(string storyId)
     {
+        lock (_gate)
+        {
+            if (!_outboxes.TryGetValue(storyId, out var outbox)) return Task.CompletedTask;
+            outbox.FlushRequested.TrySetResult();
+            return outbox.Sending;
+        }
+    }
+
+    private async Task SendAsync(string storyId, Outbox outbox)
+    {
+        await Task.Yield();
         while (true)
         {
-            await Task.Delay(MinInterval);   // let a burst gather (the first event of a burst waits too, briefly)
+            // Let a burst gather (the first event of a burst waits too, briefly), unless someone needs it all sent now.
+            await Task.WhenAny(Task.Delay(MinInterval), outbox.FlushRequested.Task);
             List<SegmentProgress> batch;
             lock (_gate)
             {
-                if (!_queued.Remove(storyId, out batch!) || batch.Count == 0) { _sending.Remove(storyId); return; }
+                if (outbox.Queued.Count == 0) { _outboxes.Remove(storyId); return; }
+                (batch, outbox.Queued) = (outbox.Queued, new());
             }
             try
             {

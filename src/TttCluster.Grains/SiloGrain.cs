@@ -8,7 +8,7 @@ namespace TttCluster.Grains;
 /// a coordinator runs each part of a step on all of a story's segments here in one call. It keeps no state, so its
 /// calls interleave: several stories run here at once.
 /// </summary>
-public sealed class SiloGrain(Silo silo, IGrainFactory grains) : ISiloGrain
+public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay progress) : ISiloGrain
 {
     Task<SiloStatus> ISiloGrain.GetStatusAsync(CancellationToken cancel) =>
         Task.FromResult(new SiloStatus(silo.Id, silo.Capacity, silo.ActivationCount));
@@ -43,10 +43,16 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains) : ISiloGrain
         return latents.SelectMany(l => l).ToArray();
     }
 
-    Task ISiloGrain.ReleaseAsync(string storyId, IReadOnlyList<int> segments, CancellationToken cancel)
+    async Task ISiloGrain.ReleaseAsync(string storyId, IReadOnlyList<int> segments, CancellationToken cancel)
     {
-        foreach (int k in segments) silo.Deactivate(typeof(ISegmentGrain), SegmentKey(storyId, k));
-        return Task.CompletedTask;
+        await progress.FlushAsync(storyId);   // the segments' last events go to the story before its route is forgotten
+        var directory = grains as IGrainDirectory;
+        foreach (int k in segments)
+        {
+            silo.Deactivate(typeof(ISegmentGrain), SegmentKey(storyId, k));
+            directory?.Forget(typeof(ISegmentGrain), SegmentKey(storyId, k));
+        }
+        directory?.Forget(typeof(IStoryGrain), storyId);   // where its progress went (a route only silo processes hold)
     }
 
     /// <summary>One segment's part of a parallel phase, once the inputs it needs from its neighbours are here.</summary>

@@ -6,7 +6,7 @@ namespace TttCluster.Runtime;
 /// Silos in this process and the grains on them: the embedded default (`ttt render --silos N`). A grain type is
 /// registered with a factory and a placement (which silo hosts a key); activations are created on first call.
 /// </summary>
-public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
+public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster, IGrainDirectory
 {
     private readonly List<Silo> _silos = new();
     private readonly Dictionary<Type, (Func<string, Silo, object> Create, Func<string, int> Place)> _types = new();
@@ -59,6 +59,14 @@ public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
     {
         lock (_gate) _pinned[key] = siloIndex;
     }
+
+    // Pins are by key alone: within one process a key names one placement whatever the interface.
+    void IGrainDirectory.Forget(Type grainInterface, string key)
+    {
+        lock (_gate) _pinned.Remove(key);
+    }
+
+    int IGrainDirectory.Count { get { lock (_gate) return _pinned.Count; } }
 
     public T GetGrain<T>(string key) where T : IGrainWithStringKey => GrainProxy.Create<T>(this, key);
 

@@ -31,7 +31,7 @@ local.AddSilo(id, capacity, new ClusterHost.SiloServices(model));
 var router = new RoutedGrainFactory(local, new SocketGrainInvoker(local.CallDeadline));
 var progress = new ProgressRelay(router);
 local.Register<ISegmentGrain>((_, silo) => new SegmentGrain(model, router, progress, silo.Id));
-local.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, router));
+local.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, router, progress));
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();

@@ -73,6 +73,7 @@ public class InProcessClusterTests
         Assert.Equal(1, silo1.ActiveGrains);             // only itself once the story is done: the segments were released
         Assert.Contains(1, stored);                      // a checkpoint while it ran
         Assert.Equal(0, checkpoints.Count);              // and none once it is done
+        Assert.Equal(0, ((IGrainDirectory)cluster).Count);   // and no placements are left behind
     }
 
     [Theory]

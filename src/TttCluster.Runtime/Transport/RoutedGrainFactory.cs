@@ -8,7 +8,7 @@ namespace TttCluster.Runtime.Transport;
 /// A grain factory that knows where each key lives: keys placed on this process run on its local silo, all others go
 /// over a grain connection to the silo the directory names. A coordinator fills the directory when it places a story.
 /// </summary>
-public sealed class RoutedGrainFactory(InProcessCluster local, SocketGrainInvoker remote) : IGrainFactory, IGrainInvoker
+public sealed class RoutedGrainFactory(InProcessCluster local, SocketGrainInvoker remote) : IGrainFactory, IGrainInvoker, IGrainDirectory
 {
     private readonly ConcurrentDictionary<string, Uri> _directory = new();
 
@@ -20,6 +20,10 @@ public sealed class RoutedGrainFactory(InProcessCluster local, SocketGrainInvoke
 
     /// <summary>Routes a directory entry as <see cref="DirectoryKey"/> wrote it (from a pushed directory).</summary>
     public void Route(string directoryKey, Uri silo) => _directory[directoryKey] = silo;
+
+    public void Forget(Type grainInterface, string key) => _directory.TryRemove(DirectoryKey(grainInterface, key), out _);
+
+    public int Count => _directory.Count;
 
     /// <summary>A directory entry names the interface too: a story and a silo may share a key.</summary>
     public static string DirectoryKey(Type grainInterface, string key) => $"{grainInterface.Name}:{key}";
