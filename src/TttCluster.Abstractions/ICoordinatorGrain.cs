@@ -53,7 +53,17 @@ public interface ISiloGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<float[]> EndStepAsync(string storyId, IReadOnlyList<int> segments, StepEnd end, CancellationToken cancel);
 
-    /// <summary>Drops the activations of a story's segments held here (the story finished, or they moved elsewhere).</summary>
+    /// <summary>
+    /// Before a re-placement: drops the activations of the listed segments that belong to an attempt before
+    /// <paramref name="attempt"/> (a late release never touches the new attempt's).
+    /// </summary>
     [AlwaysInterleave]
-    Task ReleaseAsync(string storyId, IReadOnlyList<int> segments, CancellationToken cancel);
+    Task ReleaseAsync(string storyId, IReadOnlyList<int> segments, int attempt, CancellationToken cancel);
+
+    /// <summary>
+    /// The story ended: sends its segments' last progress, drops their activations here and forgets where its grains
+    /// live. Called on every living silo, since every one received its directory.
+    /// </summary>
+    [AlwaysInterleave]
+    Task ForgetStoryAsync(string storyId, int segments, CancellationToken cancel);
 }

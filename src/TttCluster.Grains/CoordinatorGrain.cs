@@ -43,10 +43,13 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
                 {
                     if (siloOf is null)
                     {
-                        siloOf = await PlaceAsync(job, layout, latents, segments, attempt: failures, cancel);
-                        for (int k = 0; k < siloOf.Length; k++) (held.TryGetValue(siloOf[k], out var set) ? set : held[siloOf[k]] = new()).Add(k);
+                        var plan = Plan(job.Segments);
+                        // Recorded before any segment is initialised: a placement that fails half-way is released too.
+                        for (int k = 0; k < plan.Length; k++) (held.TryGetValue(plan[k], out var set) ? set : held[plan[k]] = new()).Add(k);
+                        await PlaceAsync(job, layout, latents, segments, plan, attempt: failures, cancel);
+                        siloOf = plan;
                     }
-                    latents = await RunStep(job, layout, schedule, step, siloOf, cancel);
+                    latents = await RunStepUnlessASiloDies(job, layout, schedule, step, siloOf, cancel);
                     // The silos report each segment's phases; only the coordinator knows when the whole step is done.
                     progress?.Report(new SegmentProgress(job.StoryId, -1, step, config.Layers - 1, "step done", ""));
                     step++;
@@ -62,22 +65,23 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
                     progress?.Report(new SegmentProgress(job.StoryId, -1, step, 0, $"silo failure ({dead} declared dead): redoing step {step + 1} on {roster.Silos.Count} silos", ""));
                     latents = await checkpoints.LoadAsync(job.StoryId, step, cancel)
                         ?? throw new InvalidOperationException($"story {job.StoryId}: no checkpoint for step {step}", e);
-                    // The survivors drop what they held of the story: the new placement activates the segments afresh.
-                    await ReleaseAsync(job.StoryId, held);
+                    // The survivors drop what they held of the earlier attempts: the new placement activates afresh.
+                    await ReleaseAsync(job.StoryId, held, attempt: failures);
                     siloOf = null;
                 }
             }
             return latents;
         }
-        catch (OperationCanceledException e) when (cancel.IsCancellationRequested)
+        catch (Exception e) when (cancel.IsCancellationRequested && e is not StoryCancelledException)
         {
-            // Stopped by the caller: hand back the latents of the last finished step, so the work so far can be kept.
+            // Stopped by the caller (whatever failed on the way out): hand back the latents of the last finished step.
             throw new StoryCancelledException(job.StoryId, step, step > 0 ? latents : null, e);
         }
         finally
         {
-            // Finished, failed or cancelled: the silos drop the story's segments, the checkpoints go; the record stays.
-            await ReleaseAsync(job.StoryId, held);
+            // Finished, failed or cancelled: every silo drops the story (its segments, its directory entries), the
+            // checkpoints go; the story's record stays.
+            await Task.WhenAll(roster.Silos.Select(s => Quietly(() => grains.GetGrain<ISiloGrain>(s.Id).ForgetStoryAsync(job.StoryId, job.Segments, CancellationToken.None))));
             if (grains is IGrainDirectory directory)
                 for (int k = 0; k < job.Segments; k++) directory.Forget(typeof(ISegmentGrain), SiloGrain.SegmentKey(job.StoryId, k));
             await checkpoints.DeleteAsync(job.StoryId, CancellationToken.None);
@@ -86,12 +90,12 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         }
     }
 
-    /// <summary>Tells every living silo that held segments of the story to drop them; best effort (a dead silo holds nothing).</summary>
-    private async Task ReleaseAsync(string storyId, Dictionary<string, HashSet<int>> held)
+    /// <summary>Before a re-placement: every living silo that held segments drops those of attempts before <paramref name="attempt"/>.</summary>
+    private async Task ReleaseAsync(string storyId, Dictionary<string, HashSet<int>> held, int attempt)
     {
         var living = roster.Silos.Select(s => s.Id).ToHashSet();
         await Task.WhenAll(held.Where(h => living.Contains(h.Key)).Select(h =>
-            Quietly(() => grains.GetGrain<ISiloGrain>(h.Key).ReleaseAsync(storyId, h.Value.Order().ToArray(), CancellationToken.None))));
+            Quietly(() => grains.GetGrain<ISiloGrain>(h.Key).ReleaseAsync(storyId, h.Value.Order().ToArray(), attempt, CancellationToken.None))));
         held.Clear();
     }
 
@@ -112,6 +116,24 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
     /// scan called on every silo at once: the segments hand the state on by themselves); end, which returns the latents.
     /// Each part waits for all silos (a barrier), so a phase never competes for the cores with the serial scan.
     /// </summary>
+    /// <summary>
+    /// Runs the step, but gives up on it as soon as the membership declares a silo dead (heartbeats find a hung silo
+    /// within seconds; the calls waiting on it would otherwise wait for their deadline).
+    /// </summary>
+    private async Task<float[]> RunStepUnlessASiloDies(StoryJob job, SequenceLayout layout, NoiseSchedule schedule, int step, string[] siloOf, CancellationToken cancel)
+    {
+        var lost = roster.SiloLost;
+        using var stepCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel, lost);
+        try
+        {
+            return await RunStep(job, layout, schedule, step, siloOf, stepCancel.Token);
+        }
+        catch (OperationCanceledException e) when (lost.IsCancellationRequested && !cancel.IsCancellationRequested)
+        {
+            throw new GrainCallException($"story {job.StoryId}: a silo was declared dead during step {step + 1}", e);
+        }
+    }
+
     private async Task<float[]> RunStep(StoryJob job, SequenceLayout layout, NoiseSchedule schedule, int step, string[] siloOf, CancellationToken cancel)
     {
         var bySilo = Enumerable.Range(0, job.Segments).GroupBy(k => siloOf[k]).Select(g => (Silo: grains.GetGrain<ISiloGrain>(g.Key), Segments: g.ToArray())).ToArray();
@@ -149,18 +171,22 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         return latents;
     }
 
-    /// <summary>Places the segments on the living silos as contiguous ranges and gives each its text and latents.</summary>
-    private async Task<string[]> PlaceAsync(StoryJob job, SequenceLayout layout, float[] latents, ISegmentGrain[] segments, int attempt, CancellationToken cancel)
+    /// <summary>Which living silo takes each segment: contiguous ranges sized by capacity.</summary>
+    private string[] Plan(int segments)
+    {
+        var silos = roster.Silos;
+        return ContiguousPlacement.Assign(segments, silos.Select(s => s.Capacity).ToArray()).Select(i => silos[i].Id).ToArray();
+    }
+
+    /// <summary>Routes every segment to its silo and gives each its text and latents.</summary>
+    private async Task PlaceAsync(StoryJob job, SequenceLayout layout, float[] latents, ISegmentGrain[] segments, string[] siloOf, int attempt, CancellationToken cancel)
     {
         int n = job.Segments;
-        var silos = roster.Silos;
-        int[] plan = ContiguousPlacement.Assign(n, silos.Select(s => s.Capacity).ToArray());
-        await roster.PlaceAsync(job.StoryId, Enumerable.Range(0, n).ToDictionary(k => SiloGrain.SegmentKey(job.StoryId, k), k => silos[plan[k]].Id), cancel);
+        await roster.PlaceAsync(job.StoryId, Enumerable.Range(0, n).ToDictionary(k => SiloGrain.SegmentKey(job.StoryId, k), k => siloOf[k]), cancel);
         int frameSize = config.LatentChannels * config.LatentHeight * config.LatentWidth, textFloats = config.TextTokensPerSegment * config.TextDim;
         await Task.WhenAll(Enumerable.Range(0, n).Select(k => segments[k].InitializeAsync(new SegmentSetup(job.StoryId, k, n,
             job.Cond.AsSpan(k * textFloats, textFloats).ToArray(), job.Uncond.AsSpan(k * textFloats, textFloats).ToArray(),
             latents.AsSpan(layout.FirstOwnFrame(k) * frameSize, layout.OwnFrames(k) * frameSize).ToArray(), attempt), cancel)));
-        return plan.Select(i => silos[i].Id).ToArray();
     }
 }
 

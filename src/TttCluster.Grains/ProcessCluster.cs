@@ -192,14 +192,26 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         Member[] living;
         lock (_gate) living = Living;
         var answers = await Task.WhenAll(living.Select(m => AnswersAsync(m, HeartbeatTimeout, cancel)));
-        lock (_gate)
+        CancellationTokenSource? fired = null;
+        try
         {
-            for (int i = 0; i < living.Length; i++)
-                if (!answers[i]) living[i].State = SiloState.Dead;
-            // Newly dead since the last probe, whether this probe or the heartbeats found out.
-            int dead = 0;
-            foreach (var m in _silos.Where(m => m.State == SiloState.Dead && !m.DeathReported)) { m.DeathReported = true; dead++; }
-            return dead;
+            lock (_gate)
+            {
+                for (int i = 0; i < living.Length; i++)
+                    if (!answers[i] && living[i].State != SiloState.Dead)
+                    {
+                        living[i].State = SiloState.Dead;
+                        fired ??= SiloDied();
+                    }
+                // Newly dead since the last probe, whether this probe or the heartbeats found out.
+                int dead = 0;
+                foreach (var m in _silos.Where(m => m.State == SiloState.Dead && !m.DeathReported)) { m.DeathReported = true; dead++; }
+                return dead;
+            }
+        }
+        finally
+        {
+            fired?.Cancel();
         }
     }
 
@@ -210,7 +222,10 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
             try { await Task.Delay(HeartbeatInterval, stop); } catch (OperationCanceledException) { return; }
             Member[] living;
             lock (_gate) living = Living;
-            var answers = await Task.WhenAll(living.Select(m => AnswersAsync(m, HeartbeatTimeout, stop)));
+            bool[] answers;
+            try { answers = await Task.WhenAll(living.Select(m => AnswersAsync(m, HeartbeatTimeout, stop))); }
+            catch (OperationCanceledException) { return; }   // shutting down
+            CancellationTokenSource? fired = null;
             lock (_gate)
                 for (int i = 0; i < living.Length; i++)
                 {
@@ -218,7 +233,9 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
                     if (m.State == SiloState.Dead) continue;   // declared dead meanwhile (by a probe): dead stays dead
                     m.MissedHeartbeats = answers[i] ? 0 : m.MissedHeartbeats + 1;
                     m.State = m.MissedHeartbeats == 0 ? SiloState.Alive : m.MissedHeartbeats >= MissesBeforeDead ? SiloState.Dead : SiloState.Suspected;
+                    if (m.State == SiloState.Dead) fired ??= SiloDied();
                 }
+            fired?.Cancel();
         }
     }
 
@@ -231,8 +248,24 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
             using var response = await _http.GetAsync(new Uri(member.Address, "health"), limit.Token);
             return response.IsSuccessStatusCode;
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException) { return false; }
+        // The caller giving up says nothing about the silo: that is not a missed answer.
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancel.IsCancellationRequested)) { return false; }
     }
+
+    private CancellationTokenSource _siloLost = new();
+
+    public CancellationToken SiloLost { get { lock (_gate) return _siloLost.Token; } }
+
+    /// <summary>Under the gate: a silo was just declared dead; wakes whoever waits on the current token.</summary>
+    private CancellationTokenSource SiloDied()
+    {
+        var fired = _siloLost;
+        _siloLost = new CancellationTokenSource();
+        return fired;
+    }
+
+    /// <summary>The operating system's id of a silo's process (tests stop it with SIGSTOP to play a hung silo).</summary>
+    public int ProcessIdOf(int silo) => _silos[silo].Process.Id;
 
     /// <summary>Kills a silo process at once (SIGKILL), as a crash would.</summary>
     public void Kill(int silo) => _silos[silo].Process.Kill(entireProcessTree: true);

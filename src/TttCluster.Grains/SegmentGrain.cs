@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using TttCluster.Abstractions;
 using TttCluster.Model;
 using TttCluster.Model.Plan;
@@ -20,25 +19,20 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     private StepContext _ctx = null!;
     private float[] _latents = [];
     private float[] _residual = [], _attnOut = [], _z = [];
-    private float[]? _haloOutFromNext;
     private TttInputs? _scanInputs;
-    private float[] _scanOutput = [];   // [B, H, C, d], rows in the current direction's order
-    private (int Layer, bool Reverse, byte[] State)? _pushedState;
-    private int _outputRowsFilled;                   // rows of _scanOutput stored so far (own run + deliveries)
-    private (int Layer, bool Reverse) _outputDirection;
-    // Inputs pushed by neighbours in the current step, each completed once it is here (see WhenArrivedAsync).
-    // Keyed by step too: the halo input of a step's first layer is pushed by segment k − 1 as it begins the step, which
-    // may be before this segment has.
-    private ConcurrentDictionary<(int Step, int Layer, SegmentInput Input), TaskCompletionSource> _arrivals = new();
-    private ConcurrentDictionary<(int Step, int Layer), float[]> _haloInputs = new();   // last frame of segment k − 1
+    private volatile SegmentInbox? _inbox;   // what neighbours pushed in the current attempt
+
+    /// <summary>The attempt this activation was last initialised for (−1: never), so a silo can tell old from new.</summary>
+    public int Attempt => _inbox?.Attempt ?? -1;
 
     private int Index => _setup.Index;
     private int _step;
 
     private void Report(int layer, string phase) => progress.Report(new SegmentProgress(_setup.StoryId, Index, _step, layer, phase, siloId));
 
-    /// <summary>Whether a message from a neighbour belongs to this segment's current attempt (none before setup).</summary>
-    private bool IsCurrent(int attempt) => _setup is not null && attempt == _setup.Attempt;
+    /// <summary>The inbox of <paramref name="attempt"/> if that is the current one; null for a late push from an abandoned attempt.</summary>
+    private SegmentInbox? InboxOf(int attempt) => _inbox is { } inbox && inbox.Attempt == attempt ? inbox : null;
+    private SegmentInbox Inbox => _inbox ?? throw new InvalidOperationException("segment: called before it was initialised");
     private ISegmentGrain Segment(int k) => grains.GetGrain<ISegmentGrain>($"{_setup.StoryId}/{k}");
 
     Task ISegmentGrain.InitializeAsync(SegmentSetup setup, CancellationToken cancel)
@@ -47,19 +41,15 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         _layout = new SequenceLayout(model.Config, setup.Segments);
         _latents = (float[])setup.Latents.Clone();
         // A re-placed segment starts its step afresh: nothing of an abandoned attempt may carry over.
-        _residual = _attnOut = _z = _scanOutput = [];
-        _haloOutFromNext = null;
+        _residual = _attnOut = _z = [];
         _scanInputs = null;
-        _pushedState = null;
-        _arrivals = new();
-        _haloInputs = new();
+        _inbox = new SegmentInbox(setup.Attempt);
         return Task.CompletedTask;
     }
 
     async Task ISegmentGrain.BeginStepAsync(StepStart step, CancellationToken cancel)
     {
-        foreach (var key in _arrivals.Keys.Where(key => key.Step < step.Step)) _arrivals.TryRemove(key, out _);
-        foreach (var key in _haloInputs.Keys.Where(key => key.Step < step.Step)) _haloInputs.TryRemove(key, out _);
+        Inbox.ForgetBefore(step.Step);
         _step = step.Step;
         _ctx = new StepContext(model.Dit, _layout, Streams, step.Timestep);
         _residual = SegmentEdges.EmbedOwn(_ctx, Index, _latents, [_setup.Cond, _setup.Uncond]);
@@ -77,17 +67,15 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
 
     Task ISegmentGrain.ReceiveHaloInputAsync(int step, int layer, float[] lastFrame, int attempt, CancellationToken cancel)
     {
-        if (!IsCurrent(attempt)) return Task.CompletedTask;   // late, from an abandoned attempt
-        _haloInputs[(step, layer)] = lastFrame;
-        Arrival(step, layer, SegmentInput.HaloInput).TrySetResult();
+        InboxOf(attempt)?.PutHaloInput(step, layer, lastFrame);   // none: late, from an abandoned attempt
         return Task.CompletedTask;
     }
 
     Task ISegmentGrain.ReceiveHaloOutputAsync(int layer, float[] haloOutput, int attempt, CancellationToken cancel)
     {
-        if (!IsCurrent(attempt)) return Task.CompletedTask;   // late, from an abandoned attempt
-        _haloOutFromNext = haloOutput;
-        Arrival(_step, layer, SegmentInput.HaloOutput).TrySetResult();
+        if (InboxOf(attempt) is not { } inbox) return Task.CompletedTask;   // late, from an abandoned attempt
+        inbox.HaloOutputFromNext = haloOutput;
+        inbox.Signal(_step, layer, SegmentInput.HaloOutput);
         return Task.CompletedTask;
     }
 
@@ -101,17 +89,14 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
             SegmentInput.ReverseState => Index + 1 < _layout.Segments,
             _ => true,
         };
-        return needed ? Arrival(_step, layer, input).Task.WaitAsync(cancel) : Task.CompletedTask;
+        return needed ? Inbox.Arrived(_step, layer, input).WaitAsync(cancel) : Task.CompletedTask;
     }
-
-    private TaskCompletionSource Arrival(int step, int layer, SegmentInput input) =>
-        _arrivals.GetOrAdd((step, layer, input), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     async Task ISegmentGrain.AttendAsync(int layer, CancellationToken cancel)
     {
         Report(layer, "attention");
         float[] halo = [];
-        if (Index > 0 && !_haloInputs.TryRemove((_step, layer), out halo!))
+        if (Index > 0 && !Inbox.TakeHaloInput(_step, layer, out halo))
             throw new InvalidOperationException($"segment {Index}: no halo input from segment {Index - 1} for step {_step + 1}, layer {layer}");
         _attnOut = new float[_residual.Length];
         var haloOut = new float[Index > 0 ? halo.Length : 0];
@@ -124,8 +109,8 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         if (Index + 1 < _layout.Segments)
         {
             SegmentAttention.AverageSharedFrame(_ctx, Index, _attnOut,
-                _haloOutFromNext ?? throw new InvalidOperationException($"segment {Index}: no halo output from segment {Index + 1} for layer {layer}"));
-            _haloOutFromNext = null;
+                Inbox.HaloOutputFromNext ?? throw new InvalidOperationException($"segment {Index}: no halo output from segment {Index + 1} for layer {layer}"));
+            Inbox.HaloOutputFromNext = null;
         }
         StartDirection(SegmentTtt.Prepare(_ctx, layer, Index, _attnOut, reverse: false), layer, reverse: false);
         return Task.CompletedTask;
@@ -140,9 +125,9 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         bool isFirst = direction.Reverse ? Index == _layout.Segments - 1 : Index == 0;
         ScanState state;
         if (isFirst) state = ScanState.Initial(Streams, cfg.Heads, cfg.HeadDim, block.W1, block.B1, block.W2, block.B2);
-        else if (_pushedState is { } pushed && pushed.Layer == turn.Layer && pushed.Reverse == turn.Reverse) state = ScanState.FromBytes(pushed.State);
+        else if (Inbox.PushedState is { } pushed && pushed.Layer == turn.Layer && pushed.Reverse == turn.Reverse) state = ScanState.FromBytes(pushed.State);
         else throw new InvalidOperationException($"segment {Index}: no scan state arrived from the previous segment for layer {turn.Layer} ({(turn.Reverse ? "reverse" : "forward")})");
-        _pushedState = null;
+        Inbox.PushedState = null;
 
         int runStart = direction.RunStart(_layout, Index);
         bool isLast = direction.IsLastRun(_layout, Index);
@@ -160,7 +145,7 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
             deliveries.Add(Segment(owner).DeliverScanOutputAsync(outputs, cancel));
             position = ownerEnd;
         }
-        if (end > runStart) Store(result, runStart, end - runStart, runStart);
+        if (end > runStart) Store(Inbox, result, runStart, end - runStart, runStart);
         if (!isLast)
             deliveries.Add(Segment(direction.Reverse ? Index - 1 : Index + 1).ReceiveScanStateAsync(turn.Layer, turn.Reverse, state.ToBytes(), _setup.Attempt, cancel));
         await Task.WhenAll(deliveries);
@@ -168,17 +153,17 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
 
     Task ISegmentGrain.ReceiveScanStateAsync(int layer, bool reverse, byte[] state, int attempt, CancellationToken cancel)
     {
-        if (!IsCurrent(attempt)) return Task.CompletedTask;   // late, from an abandoned attempt
-        _pushedState = (layer, reverse, state);
-        Arrival(_step, layer, reverse ? SegmentInput.ReverseState : SegmentInput.ForwardState).TrySetResult();
+        if (InboxOf(attempt) is not { } inbox) return Task.CompletedTask;   // late, from an abandoned attempt
+        inbox.PushedState = (layer, reverse, state);
+        inbox.Signal(_step, layer, reverse ? SegmentInput.ReverseState : SegmentInput.ForwardState);
         return Task.CompletedTask;
     }
 
     Task ISegmentGrain.DeliverScanOutputAsync(ScanOutputs outputs, CancellationToken cancel)
     {
-        if (!IsCurrent(outputs.Attempt)) return Task.CompletedTask;   // late, from an abandoned attempt
+        if (InboxOf(outputs.Attempt) is not { } inbox) return Task.CompletedTask;   // late, from an abandoned attempt
         var result = new ScanResult(outputs.FirstPosition, outputs.Count, outputs.Output);
-        Store(result, outputs.FirstPosition, outputs.Count, new ScanDirection(outputs.Reverse).RunStart(_layout, Index));
+        Store(inbox, result, outputs.FirstPosition, outputs.Count, new ScanDirection(outputs.Reverse).RunStart(_layout, Index));
         return Task.CompletedTask;
     }
 
@@ -214,9 +199,10 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     private void StartDirection(TttInputs inputs, int layer, bool reverse)
     {
         _scanInputs = inputs;
-        _scanOutput = new float[inputs.Q.Length];
-        _outputDirection = (layer, reverse);
-        _outputRowsFilled = 0;
+        var inbox = Inbox;
+        inbox.ScanOutput = new float[inputs.Q.Length];
+        inbox.ScanOutputDirection = (layer, reverse);
+        inbox.ScanOutputRows = 0;
     }
 
     private int OwnerOf(ScanDirection direction, int position) =>
@@ -224,16 +210,19 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
 
     private int HeadsTimesStreams => Streams * model.Config.Heads;
 
-    /// <summary>Copies result rows [position, position + count) into this segment's output buffer; signals when it is full.</summary>
-    private void Store(ScanResult result, int position, int count, int runStart)
+    /// <summary>Copies result rows [position, position + count) into the inbox's output buffer; signals when it is full.</summary>
+    private void Store(SegmentInbox inbox, ScanResult result, int position, int count, int runStart)
     {
         int d = model.Config.HeadDim, chunk = _layout.ChunkLength(Index);
         for (int bh = 0; bh < HeadsTimesStreams; bh++)
             result.Output.AsSpan((bh * result.Count + position - result.FirstPosition) * d, count * d)
-                .CopyTo(_scanOutput.AsSpan((bh * chunk + position - runStart) * d));
+                .CopyTo(inbox.ScanOutput.AsSpan((bh * chunk + position - runStart) * d));
         // The own run and the deliveries store disjoint rows, possibly at the same time; the last one completes the set.
-        if (Interlocked.Add(ref _outputRowsFilled, count) == chunk)
-            Arrival(_step, _outputDirection.Layer, _outputDirection.Reverse ? SegmentInput.ReverseOutputs : SegmentInput.ForwardOutputs).TrySetResult();
+        if (Interlocked.Add(ref inbox.ScanOutputRows, count) == chunk)
+        {
+            var (layer, reverse) = inbox.ScanOutputDirection;
+            inbox.Signal(_step, layer, reverse ? SegmentInput.ReverseOutputs : SegmentInput.ForwardOutputs);
+        }
     }
 
     private float[] Slice(ScanResult result, int position, int count)
@@ -248,12 +237,13 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     /// <summary>The scan output in the chunk's token order (the reverse direction visited it back to front).</summary>
     private float[] TokenOrder(bool reverse)
     {
-        if (!reverse) return _scanOutput;
+        var output = Inbox.ScanOutput;
+        if (!reverse) return output;
         int d = model.Config.HeadDim, chunk = _layout.ChunkLength(Index);
-        var ordered = new float[_scanOutput.Length];
+        var ordered = new float[output.Length];
         for (int bh = 0; bh < HeadsTimesStreams; bh++)
             for (int r = 0; r < chunk; r++)
-                _scanOutput.AsSpan((bh * chunk + chunk - 1 - r) * d, d).CopyTo(ordered.AsSpan((bh * chunk + r) * d));
+                output.AsSpan((bh * chunk + chunk - 1 - r) * d, d).CopyTo(ordered.AsSpan((bh * chunk + r) * d));
         return ordered;
     }
 }

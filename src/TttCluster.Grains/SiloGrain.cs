@@ -43,16 +43,23 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
         return latents.SelectMany(l => l).ToArray();
     }
 
-    async Task ISiloGrain.ReleaseAsync(string storyId, IReadOnlyList<int> segments, CancellationToken cancel)
+    Task ISiloGrain.ReleaseAsync(string storyId, IReadOnlyList<int> segments, int attempt, CancellationToken cancel)
+    {
+        foreach (int k in segments)
+            silo.Deactivate(typeof(ISegmentGrain), SegmentKey(storyId, k), grain => grain is SegmentGrain segment && segment.Attempt < attempt);
+        return Task.CompletedTask;
+    }
+
+    async Task ISiloGrain.ForgetStoryAsync(string storyId, int segments, CancellationToken cancel)
     {
         await progress.FlushAsync(storyId);   // the segments' last events go to the story before its route is forgotten
         var directory = grains as IGrainDirectory;
-        foreach (int k in segments)
+        for (int k = 0; k < segments; k++)
         {
             silo.Deactivate(typeof(ISegmentGrain), SegmentKey(storyId, k));
             directory?.Forget(typeof(ISegmentGrain), SegmentKey(storyId, k));
         }
-        directory?.Forget(typeof(IStoryGrain), storyId);   // where its progress went (a route only silo processes hold)
+        directory?.Forget(typeof(IStoryGrain), storyId);
     }
 
     /// <summary>One segment's part of a parallel phase, once the inputs it needs from its neighbours are here.</summary>

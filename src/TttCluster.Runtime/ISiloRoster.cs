@@ -14,6 +14,12 @@ public interface ISiloRoster
     /// <summary>Asks every silo now whether it is alive (after a failed call); returns how many silos were declared
     /// dead since the last probe (by this probe or by heartbeats). Zero means the failure was not a dead silo.</summary>
     Task<int> ProbeAsync(CancellationToken cancel);
+
+    /// <summary>
+    /// Cancelled when a silo is declared dead between probes (by heartbeats), so a coordinator stops waiting on a step
+    /// that cannot finish; read it again afterwards for the next death.
+    /// </summary>
+    CancellationToken SiloLost { get; }
 }
 
 /// <summary>A silo as the coordinator sees it: its id and how many segments it should take relative to others.</summary>

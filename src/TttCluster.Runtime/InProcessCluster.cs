@@ -38,6 +38,9 @@ public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
         lock (_gate) return Task.FromResult(_silos.Count(s => !s.IsAlive && _reportedDead.Add(s.Id)));
     }
 
+    // A stopped silo fails every call to it at once, so nobody waits on it: no token needed.
+    CancellationToken ISiloRoster.SiloLost => CancellationToken.None;
+
     /// <summary>Every grain call must finish within this, or it fails with a <see cref="GrainCallException"/>.</summary>
     public TimeSpan CallDeadline { get; init; } = TimeSpan.FromMinutes(10);
 

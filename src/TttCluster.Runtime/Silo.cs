@@ -31,8 +31,13 @@ public sealed class Silo(string id, int capacity, IServiceProvider services)
         if (RecordCalls) _calls.Enqueue(new CallRecord(Id, key, method, start, end));
     }
 
-    /// <summary>Drops a grain's activation (its story is finished); a later call would activate it afresh.</summary>
-    public bool Deactivate(Type grainInterface, string key) => Activations.TryRemove((grainInterface, key), out _);
+    /// <summary>
+    /// Drops a grain's activation if <paramref name="condition"/> holds for the grain object (or always, without one);
+    /// a later call would activate it afresh.
+    /// </summary>
+    public bool Deactivate(Type grainInterface, string key, Func<object, bool>? condition = null) =>
+        Activations.TryGetValue((grainInterface, key), out var activation) && (condition is null || condition(activation.Grain))
+        && Activations.TryRemove(new KeyValuePair<(Type, string), Activation>((grainInterface, key), activation));
 
     /// <summary>Stops the silo: its activations are gone, calls to it fail with a clear error.</summary>
     public void Stop()

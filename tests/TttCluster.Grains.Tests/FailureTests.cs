@@ -52,6 +52,34 @@ public class FailureTests(ITestOutputHelper output)
         AssertBitIdentical(local, latents, "after SIGKILL of a silo process");
     }
 
+    /// <summary>
+    /// A silo that hangs (SIGSTOP: its connections stay open, nothing answers) mid-render: the heartbeats declare it dead
+    /// within seconds, the step in flight is given up at once rather than at the calls' 10-minute deadline, and the story
+    /// completes on the survivors with the same bits.
+    /// </summary>
+    [Fact]
+    public async Task SiloHungMidRender_IsDeclaredDeadAndTheStoryCompletesBitIdentical()
+    {
+        var (local, job) = Story("story-hang", 7, 4, 13);
+        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 3, CancellationToken.None);
+        var failures = new List<string>();
+        int stopped = 0;
+        var progress = new Progress(p =>
+        {
+            if (p.Step == 1 && Interlocked.Exchange(ref stopped, 1) == 0)
+                System.Diagnostics.Process.Start("kill", ["-STOP", cluster.ProcessIdOf(1).ToString()])!.WaitForExit();
+            if (p.Phase.StartsWith("silo failure")) lock (failures) failures.Add(p.Phase);
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        float[] latents = await cluster.Grains.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, progress, CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(60));
+        output.WriteLine($"hung silo-1 during step 2; finished after {clock.Elapsed.TotalSeconds:N1} s; coordinator said: {string.Join(" | ", failures)}");
+        Assert.Equal(1, stopped);
+        Assert.NotEmpty(failures);
+        Assert.Equal(ProcessCluster.SiloState.Dead, cluster.StateOf(1));
+        AssertBitIdentical(local, latents, "after a silo hung");
+    }
+
     [Fact]
     public async Task KilledSilo_IsSuspectedThenDeclaredDeadByHeartbeats()
     {

@@ -49,6 +49,12 @@ public sealed class FrameConnection(Socket socket) : IDisposable
     /// <summary>Largest frame body accepted (a scan state of the big model is 12.7 MB; latents of a story more).</summary>
     public const int MaxBodyBytes = 1 << 30;
 
+    /// <summary>A body's buffer starts at most this large and doubles as bytes arrive.</summary>
+    public const int InitialBodyBytes = 1 << 20;
+
+    /// <summary>How long a frame body may stall before the connection is given up.</summary>
+    public static readonly TimeSpan BodyStallTimeout = TimeSpan.FromSeconds(30);
+
     private readonly NetworkStream _stream = new(Tuned(socket), ownsSocket: true);
 
     /// <summary>No Nagle delay (calls are small and latency-bound); kernel buffers large enough for a 6 MB hand-off in few reads.</summary>
@@ -82,17 +88,24 @@ public sealed class FrameConnection(Socket socket) : IDisposable
         await _writeLock.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
-            // Never cancelled half-way: a half-written frame would break the connection for every call on it.
-            foreach (var piece in frame.Pieces()) await _stream.WriteAsync(piece, CancellationToken.None).ConfigureAwait(false);
+            foreach (var piece in frame.Pieces()) await _stream.WriteAsync(piece, cancel).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // A peer that stopped reading, or a caller that gave up mid-frame: a half-written frame leaves the connection
+            // unusable, so it ends here (its calls fail as unreachable) instead of blocking every later sender.
+            Dispose();
+            throw;
         }
         finally { _writeLock.Release(); }
     }
 
-    /// <summary>Sends a frame with no body (a cancel).</summary>
-    public async Task SendEmptyAsync(FrameKind kind, long id)
+    /// <summary>Sends a frame with no body (a cancel), giving up after <paramref name="timeout"/>.</summary>
+    public async Task SendEmptyAsync(FrameKind kind, long id, TimeSpan timeout)
     {
         using var frame = NewFrame(0);
-        await SendAsync(kind, id, frame, CancellationToken.None).ConfigureAwait(false);
+        using var limit = new CancellationTokenSource(timeout);
+        await SendAsync(kind, id, frame, limit.Token).ConfigureAwait(false);
     }
 
     /// <summary>The next frame, or null when the peer closed the connection cleanly between frames.</summary>
@@ -112,10 +125,27 @@ public sealed class FrameConnection(Socket socket) : IDisposable
         if (length < 0 || length > MaxBodyBytes)
             throw new InvalidDataException($"grain connection: a frame body of {length} bytes; expected 0 to {MaxBodyBytes}");
         if (!Enum.IsDefined(kind)) throw new InvalidDataException($"grain connection: unknown frame kind {(byte)kind}; expected 1 to 5");
-        var body = ArrayPool<byte>.Shared.Rent(length);
+        // The body's buffer grows with the bytes that actually arrive, so a header alone claims no memory; a body that
+        // stalls for BodyStallTimeout ends the connection (a stuck or hostile peer).
+        var body = ArrayPool<byte>.Shared.Rent(Math.Min(length, InitialBodyBytes));
         try
         {
-            await _stream.ReadExactlyAsync(body.AsMemory(0, length), cancel).ConfigureAwait(false);
+            using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            int have = 0;
+            while (have < length)
+            {
+                if (have == body.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, 2L * body.Length));
+                    body.AsSpan(0, have).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(body);
+                    body = larger;
+                }
+                stall.CancelAfter(BodyStallTimeout);
+                int read = await _stream.ReadAsync(body.AsMemory(have, Math.Min(body.Length, length) - have), stall.Token).ConfigureAwait(false);
+                if (read == 0) throw new EndOfStreamException($"grain connection: closed after {have} of a {length}-byte frame body");
+                have += read;
+            }
         }
         catch
         {

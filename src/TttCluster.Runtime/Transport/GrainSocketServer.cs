@@ -38,15 +38,37 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
         return Address;
     }
 
+    /// <summary>Connections served at once; more are closed at once (a peer opening sockets without end).</summary>
+    public const int MaxConnections = 1024;
+
+    /// <summary>How long an answer may take to write before the connection is given up (a caller that stopped reading).</summary>
+    public static readonly TimeSpan AnswerWriteTimeout = TimeSpan.FromSeconds(60);
+
+    private int _connections;
+
     private async Task AcceptLoop(TcpListener listener, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
             Socket socket;
             try { socket = await listener.AcceptSocketAsync(stop); }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException) { return; }
-            socket.NoDelay = true;
-            _ = Serve(new FrameConnection(socket), stop);
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException) { return; }
+            catch (SocketException) { continue; }   // one failed accept (a peer that reset at once) must not stop the others
+            if (Interlocked.Increment(ref _connections) > MaxConnections)
+            {
+                Interlocked.Decrement(ref _connections);
+                socket.Dispose();
+                continue;
+            }
+            FrameConnection connection;
+            try { connection = new FrameConnection(socket); }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                Interlocked.Decrement(ref _connections);
+                socket.Dispose();
+                continue;
+            }
+            _ = Serve(connection, stop);
         }
     }
 
@@ -59,7 +81,7 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
             {
                 if (frame.Kind == FrameKind.Cancel)
                 {
-                    if (running.TryGetValue(frame.Id, out var call)) call.Cancel();
+                    if (running.TryGetValue(frame.Id, out var call)) CancelQuietly(call);
                     frame.Dispose();
                 }
                 else if (frame.Kind == FrameKind.Call)
@@ -86,9 +108,17 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
         }
         finally
         {
-            foreach (var call in running.Values) call.Cancel();
+            foreach (var call in running.Values) CancelQuietly(call);
             connection.Dispose();
+            Interlocked.Decrement(ref _connections);
         }
+    }
+
+    // The call may have finished (and disposed its source) since it was looked up: then there is nothing to cancel.
+    private static void CancelQuietly(CancellationTokenSource call)
+    {
+        try { call.Cancel(); }
+        catch (ObjectDisposedException) { }
     }
 
     private async Task Answer(FrameConnection connection, Frame call, CancellationTokenSource cancel, ConcurrentDictionary<long, CancellationTokenSource> running)
@@ -118,11 +148,12 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
                 running.TryRemove(call.Id, out _);
                 cancel.Dispose();
             }
-            await connection.SendAsync(kind, call.Id, answer, CancellationToken.None);
+            using var limit = new CancellationTokenSource(AnswerWriteTimeout);
+            await connection.SendAsync(kind, call.Id, answer, limit.Token);
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
-            // The caller went away; nobody is waiting for the answer.
+            // The caller went away or stopped reading; nobody is waiting for the answer (the connection is closed).
         }
         finally
         {

@@ -27,7 +27,7 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
         var values = wire.Select(p => args[p.Position]).ToArray();
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
-        timeout.CancelAfter(deadline);
+        if (!IsLongRunning(method)) timeout.CancelAfter(deadline);   // a whole story: only the caller's token ends it
         long id = Interlocked.Increment(ref _nextCallId);
         SiloConnection? connection = null;
         try
@@ -62,10 +62,13 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
         }
     }
 
-    private static readonly ConcurrentDictionary<MethodInfo, bool> OneWayMethods = new();
+    private static readonly ConcurrentDictionary<MethodInfo, (bool OneWay, bool LongRunning)> Shapes = new();
 
-    private static bool IsOneWay(MethodInfo method) =>
-        OneWayMethods.GetOrAdd(method, m => m.GetCustomAttribute<Abstractions.OneWayAttribute>() is not null);
+    private static (bool OneWay, bool LongRunning) Shape(MethodInfo method) => Shapes.GetOrAdd(method, m =>
+        (m.GetCustomAttribute<Abstractions.OneWayAttribute>() is not null, m.GetCustomAttribute<Abstractions.LongRunningAttribute>() is not null));
+
+    private static bool IsOneWay(MethodInfo method) => Shape(method).OneWay;
+    private static bool IsLongRunning(MethodInfo method) => Shape(method).LongRunning;
 
     private static string DescribeFailure(Frame answer)
     {
@@ -90,7 +93,8 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
                 throw new SocketException((int)SocketError.ConnectionRefused, $"cannot connect to {endpoint}: {e.Message}");
             }
             if (!connection.IsBroken) return connection;
-            _connections.TryRemove(new KeyValuePair<string, Lazy<Task<SiloConnection>>>(endpoint, lazy));
+            if (_connections.TryRemove(new KeyValuePair<string, Lazy<Task<SiloConnection>>>(endpoint, lazy)))
+                _ = connection.DisposeAsync().AsTask();   // its socket and reader go now, not at finalisation
         }
     }
 
@@ -149,10 +153,16 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
                 await _frames.SendAsync(FrameKind.Call, id, frame, cancel).ConfigureAwait(false);
                 return await answer.Task.WaitAsync(cancel).ConfigureAwait(false);
             }
+            catch
+            {
+                // Given up: an answer that came anyway goes back to the pool; one still to come is disposed by the reader
+                // (its TrySetResult fails once this is cancelled).
+                if (!answer.TrySetCanceled() && answer.Task.IsCompletedSuccessfully) answer.Task.Result.Dispose();
+                throw;
+            }
             finally
             {
-                // An answer that arrives after the caller gave up is disposed by whoever removes it.
-                if (_pending.TryRemove(id, out var late) && late.Task.IsCompletedSuccessfully) late.Task.Result.Dispose();
+                _pending.TryRemove(id, out _);
             }
         }
 
@@ -164,8 +174,8 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
 
         public async Task CancelAsync(long id)
         {
-            try { await _frames.SendEmptyAsync(FrameKind.Cancel, id).ConfigureAwait(false); }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException) { }
+            try { await _frames.SendEmptyAsync(FrameKind.Cancel, id, TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException) { }
         }
 
         private async Task ReadLoop()
@@ -187,6 +197,7 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
             }
             foreach (var id in _pending.Keys)
                 if (_pending.TryRemove(id, out var waiting)) waiting.TrySetException(new IOException(_broken.Message, _broken));
+            _frames.Dispose();
         }
 
         public async ValueTask DisposeAsync()
