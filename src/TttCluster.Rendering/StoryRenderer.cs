@@ -15,7 +15,7 @@ public sealed class StoryRenderer(ModelBundle model)
 {
     /// <summary>
     /// Renders on in-process silos (the embedded cluster) instead of the local executor; the latents are bit-identical.
-    /// Null: the local executor. Ctrl-C in cluster mode keeps no latents yet.
+    /// Null: the local executor. Ctrl-C keeps the last finished step's latents either way.
     /// </summary>
     public int? Silos { get; init; }
 
