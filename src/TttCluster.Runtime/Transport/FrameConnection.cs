@@ -49,7 +49,7 @@ public sealed class FrameConnection(Socket socket) : IDisposable
     /// <summary>Largest frame body accepted (a scan state of the big model is 12.7 MB; latents of a story more).</summary>
     public const int MaxBodyBytes = 1 << 30;
 
-    /// <summary>A body's buffer starts at most this large and doubles as bytes arrive.</summary>
+    /// <summary>A body's buffer starts at most this large and grows eightfold each time it fills.</summary>
     public const int InitialBodyBytes = 1 << 20;
 
     /// <summary>How long a frame body may stall before the connection is given up.</summary>
@@ -125,7 +125,7 @@ public sealed class FrameConnection(Socket socket) : IDisposable
         if (length < 0 || length > MaxBodyBytes)
             throw new InvalidDataException($"grain connection: a frame body of {length} bytes; expected 0 to {MaxBodyBytes}");
         if (!Enum.IsDefined(kind)) throw new InvalidDataException($"grain connection: unknown frame kind {(byte)kind}; expected 1 to 5");
-        // The body's buffer grows with the bytes that actually arrive, so a header alone claims no memory; a body that
+        // The body's buffer grows with the bytes that actually arrive, so a header alone claims 1 MB at most; a body that
         // stalls for BodyStallTimeout ends the connection (a stuck or hostile peer).
         var body = ArrayPool<byte>.Shared.Rent(Math.Min(length, InitialBodyBytes));
         try
@@ -136,7 +136,8 @@ public sealed class FrameConnection(Socket socket) : IDisposable
             {
                 if (have == body.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, 2L * body.Length));
+                    // Eight times what arrived: a 6 MB hand-off costs one 1 MB copy, a stalled peer claims at most 8× its bytes.
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, 8L * body.Length));
                     body.AsSpan(0, have).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(body);
                     body = larger;
