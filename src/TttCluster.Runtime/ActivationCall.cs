@@ -36,6 +36,12 @@ internal static class ActivationCall
         try
         {
             if (!interleave) await activation.Turn.WaitAsync(deadline.Token).ConfigureAwait(false);
+            bool exclusive = !interleave && !longRunning && silo.OneCallAtATime;
+            if (exclusive)
+            {
+                try { await silo.Exclusive.WaitAsync(deadline.Token).ConfigureAwait(false); }
+                catch { activation.Turn.Release(); throw; }
+            }
             try
             {
                 if (!silo.IsAlive) throw new GrainCallException($"{call}: silo {silo.Id} is dead");
@@ -54,6 +60,7 @@ internal static class ActivationCall
             }
             finally
             {
+                if (exclusive) silo.Exclusive.Release();
                 if (!interleave) activation.Turn.Release();
             }
         }

@@ -20,6 +20,14 @@ public sealed class Silo(string id, int capacity, IServiceProvider services)
 
     private readonly ConcurrentQueue<CallRecord> _calls = new();
 
+    /// <summary>
+    /// When set, the silo runs one turn-taking call at a time (long-running ones excepted), so a recorded call's duration
+    /// is its work alone, not its share of cores its neighbours were using too. For measuring schedules, not for serving.
+    /// </summary>
+    public bool OneCallAtATime { get; set; }
+
+    internal SemaphoreSlim Exclusive { get; } = new(1, 1);
+
     /// <summary>When set, every turn-taking call is recorded (method, start, end in Stopwatch ticks), for schedule analysis.</summary>
     public bool RecordCalls { get; set; }
 
