@@ -33,7 +33,7 @@ public interface ISiloGrain : IGrainWithStringKey
 {
     Task<SiloStatus> GetStatusAsync(CancellationToken cancel);
 
-    /// <summary>Starts step <paramref name="start"/> on each listed segment (held on this silo).</summary>
+    /// <summary>Starts step <paramref name="start"/> on each listed segment (held on this silo), then runs the first layer's attention.</summary>
     [AlwaysInterleave]
     Task BeginStepAsync(string storyId, IReadOnlyList<int> segments, StepStart start, CancellationToken cancel);
 
@@ -49,9 +49,12 @@ public interface ISiloGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task ScanAsync(string storyId, IReadOnlyList<int> segments, ScanTurn turn, CancellationToken cancel);
 
-    /// <summary>Ends the step on each listed segment; returns their latent frames, concatenated in the order listed.</summary>
+    /// <summary>
+    /// Finishes the last layer's block (<paramref name="lastLayer"/>) and ends the step on each listed segment; returns
+    /// their latent frames, concatenated in the order listed.
+    /// </summary>
     [AlwaysInterleave]
-    Task<float[]> EndStepAsync(string storyId, IReadOnlyList<int> segments, StepEnd end, CancellationToken cancel);
+    Task<float[]> EndStepAsync(string storyId, IReadOnlyList<int> segments, int lastLayer, StepEnd end, CancellationToken cancel);
 
     /// <summary>
     /// Before a re-placement: drops the activations of the listed segments that belong to an attempt before

@@ -33,10 +33,12 @@ public sealed record ScanOutputs(int Segment, int Layer, bool Reverse, int First
 public enum SegmentInput { HaloInput = 1, HaloOutput, ForwardState, ForwardOutputs, ReverseState, ReverseOutputs }
 
 /// <summary>
-/// The parallel phases of a layer: attention and the forward scan inputs (once the halo output of segment k + 1 is
-/// here); after the forward scan, Z and the reverse inputs; after the reverse scan, Z′, the gates and the MLP.
+/// The parallel phases of a layer: after the forward scan, Z and the reverse inputs (FinishForward); after the reverse
+/// scan, Z′, the gates and the MLP, and straight on into the next layer's attention and forward scan inputs
+/// (FinishBlockThenAttention: a segment's attention needs only its own residual and the last frame segment k − 1 pushes
+/// to it, so no barrier separates them). A step's first attention runs with its begin, its last block with its end.
 /// </summary>
-public enum SegmentPhase { AttentionAndScanInputs = 1, FinishForward, FinishBlock }
+public enum SegmentPhase { FinishForward = 1, FinishBlockThenAttention }
 
 /// <summary>Where a segment is: step, layer, phase, and the silo it runs on.</summary>
 public sealed record SegmentProgress(string StoryId, int Segment, int Step, int Layer, string Phase, string Silo);

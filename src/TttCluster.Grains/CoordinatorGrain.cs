@@ -7,7 +7,7 @@ namespace TttCluster.Grains;
 
 /// <summary>
 /// Drives one story across the silos: places its segments as contiguous ranges, then runs every step with a few calls
-/// per silo (begin, five per layer, end); the segments sequence the two scans themselves, each pushing the state
+/// per silo (begin, four per layer, end); the segments sequence the two scans themselves, each pushing the state
 /// straight to the next segment's silo. Each step starts from a checkpoint; when a silo dies, the segments move to
 /// the survivors and the step is redone (same bits).
 /// </summary>
@@ -112,8 +112,8 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
     }
 
     /// <summary>
-    /// One denoising step, a few calls per silo: begin; for each layer the three parallel phases and the two scans (each
-    /// scan called on every silo at once: the segments hand the state on by themselves); end, which returns the latents.
+    /// One denoising step, 4 × layers + 1 calls per silo: begin; for each layer the two scans (each called on every silo
+    /// at once: the segments hand the state on by themselves) and two parallel phases; end, which returns the latents.
     /// Each part waits for all silos (a barrier), so a phase never competes for the cores with the serial scan.
     /// </summary>
     /// <summary>
@@ -141,19 +141,21 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         Task OnAllSilos(Func<ISiloGrain, int[], CancellationToken, Task> call) =>
             FanOut.AllAsync(bySilo.Select<(ISiloGrain Silo, int[] Segments), Func<CancellationToken, Task>>(s => token => call(s.Silo, s.Segments, token)), cancel);
 
+        // Begin (and the first attention), then per layer: forward scan, Z, reverse scan, and the block's end running
+        // straight into the next layer's attention; the last layer's block ends with the step.
         var start = new StepStart(step, schedule.Timesteps[step]);
         await OnAllSilos((silo, segments, token) => silo.BeginStepAsync(job.StoryId, segments, start, token));
-        for (int layer = 0; layer < config.Layers; layer++)
+        int last = config.Layers - 1;
+        for (int layer = 0; layer <= last; layer++)
         {
             int l = layer;
-            await OnAllSilos((silo, segments, token) => silo.RunPhaseAsync(job.StoryId, segments, SegmentPhase.AttentionAndScanInputs, l, token));
             await OnAllSilos((silo, segments, token) => silo.ScanAsync(job.StoryId, segments, new ScanTurn(l, Reverse: false), token));
             await OnAllSilos((silo, segments, token) => silo.RunPhaseAsync(job.StoryId, segments, SegmentPhase.FinishForward, l, token));
             await OnAllSilos((silo, segments, token) => silo.ScanAsync(job.StoryId, segments.Reverse().ToArray(), new ScanTurn(l, Reverse: true), token));
-            await OnAllSilos((silo, segments, token) => silo.RunPhaseAsync(job.StoryId, segments, SegmentPhase.FinishBlock, l, token));
+            if (l < last) await OnAllSilos((silo, segments, token) => silo.RunPhaseAsync(job.StoryId, segments, SegmentPhase.FinishBlockThenAttention, l, token));
         }
         var end = new StepEnd(step, job.Steps, NoiseSchedule.GuidanceScale(step, job.Steps, job.Guidance, job.GuidancePower));
-        var parts = await FanOut.AllAsync(bySilo.Select<(ISiloGrain Silo, int[] Segments), Func<CancellationToken, Task<float[]>>>(s => token => s.Silo.EndStepAsync(job.StoryId, s.Segments, end, token)), cancel);
+        var parts = await FanOut.AllAsync(bySilo.Select<(ISiloGrain Silo, int[] Segments), Func<CancellationToken, Task<float[]>>>(s => token => s.Silo.EndStepAsync(job.StoryId, s.Segments, last, end, token)), cancel);
 
         int frameSize = config.LatentChannels * config.LatentHeight * config.LatentWidth;
         var latents = new float[layout.Frames * frameSize];

@@ -14,7 +14,12 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
         Task.FromResult(new SiloStatus(silo.Id, silo.Capacity, silo.ActivationCount));
 
     Task ISiloGrain.BeginStepAsync(string storyId, IReadOnlyList<int> segments, StepStart start, CancellationToken cancel) =>
-        FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => token => Segment(storyId, k).BeginStepAsync(start, token)), cancel);
+        FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => async token =>
+        {
+            var segment = Segment(storyId, k);
+            await segment.BeginStepAsync(start, token);
+            await AttentionAndScanInputs(segment, 0, token);
+        }), cancel);
 
     Task ISiloGrain.RunPhaseAsync(string storyId, IReadOnlyList<int> segments, SegmentPhase phase, int layer, CancellationToken cancel) =>
         FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => token => Run(Segment(storyId, k), phase, layer, token)), cancel);
@@ -32,11 +37,12 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
         }), cancel);
     }
 
-    async Task<float[]> ISiloGrain.EndStepAsync(string storyId, IReadOnlyList<int> segments, StepEnd end, CancellationToken cancel)
+    async Task<float[]> ISiloGrain.EndStepAsync(string storyId, IReadOnlyList<int> segments, int lastLayer, StepEnd end, CancellationToken cancel)
     {
         var latents = await FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task<float[]>>>(k => async token =>
         {
             var segment = Segment(storyId, k);
+            await FinishBlock(segment, lastLayer, token);
             await segment.EndStepAsync(end, token);
             return await segment.GetLatentsAsync(token);
         }), cancel);
@@ -62,28 +68,36 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
         directory?.Forget(typeof(IStoryGrain), storyId);
     }
 
-    /// <summary>One segment's part of a parallel phase, once the inputs it needs from its neighbours are here.</summary>
+    /// <summary>One segment's part of a parallel phase, each step of it once its inputs from the neighbours are here.</summary>
     private static async Task Run(ISegmentGrain segment, SegmentPhase phase, int layer, CancellationToken cancel)
     {
         switch (phase)
         {
-            case SegmentPhase.AttentionAndScanInputs:
-                await segment.WhenArrivedAsync(layer, SegmentInput.HaloInput, cancel);    // pushed by segment k − 1
-                await segment.AttendAsync(layer, cancel);
-                await segment.WhenArrivedAsync(layer, SegmentInput.HaloOutput, cancel);   // pushed by segment k + 1's attention
-                await segment.PrepareForwardAsync(layer, cancel);
-                break;
             case SegmentPhase.FinishForward:
                 await segment.WhenArrivedAsync(layer, SegmentInput.ForwardOutputs, cancel);
                 await segment.FinishForwardAsync(layer, cancel);
                 break;
-            case SegmentPhase.FinishBlock:
-                await segment.WhenArrivedAsync(layer, SegmentInput.ReverseOutputs, cancel);
-                await segment.FinishBlockAsync(layer, cancel);
+            case SegmentPhase.FinishBlockThenAttention:
+                await FinishBlock(segment, layer, cancel);
+                await AttentionAndScanInputs(segment, layer + 1, cancel);
                 break;
             default:
                 throw new ArgumentException($"segment phase: expected one of {string.Join(", ", Enum.GetNames<SegmentPhase>())}, found {phase}");
         }
+    }
+
+    private static async Task AttentionAndScanInputs(ISegmentGrain segment, int layer, CancellationToken cancel)
+    {
+        await segment.WhenArrivedAsync(layer, SegmentInput.HaloInput, cancel);    // pushed by segment k − 1
+        await segment.AttendAsync(layer, cancel);
+        await segment.WhenArrivedAsync(layer, SegmentInput.HaloOutput, cancel);   // pushed by segment k + 1's attention
+        await segment.PrepareForwardAsync(layer, cancel);
+    }
+
+    private static async Task FinishBlock(ISegmentGrain segment, int layer, CancellationToken cancel)
+    {
+        await segment.WhenArrivedAsync(layer, SegmentInput.ReverseOutputs, cancel);
+        await segment.FinishBlockAsync(layer, cancel);
     }
 
     private ISegmentGrain Segment(string storyId, int k) => grains.GetGrain<ISegmentGrain>(SegmentKey(storyId, k));

@@ -25,7 +25,7 @@ public class TransportTests
         public Task BeginStepAsync(string storyId, IReadOnlyList<int> segments, StepStart start, CancellationToken cancel) => throw new NotSupportedException("not scripted");
         public Task RunPhaseAsync(string storyId, IReadOnlyList<int> segments, SegmentPhase phase, int layer, CancellationToken cancel) => throw new NotSupportedException("not scripted");
         public Task ScanAsync(string storyId, IReadOnlyList<int> segments, ScanTurn turn, CancellationToken cancel) => throw new NotSupportedException("not scripted");
-        public Task<float[]> EndStepAsync(string storyId, IReadOnlyList<int> segments, StepEnd end, CancellationToken cancel) => throw new NotSupportedException("not scripted");
+        public Task<float[]> EndStepAsync(string storyId, IReadOnlyList<int> segments, int lastLayer, StepEnd end, CancellationToken cancel) => throw new NotSupportedException("not scripted");
         public Task ReleaseAsync(string storyId, IReadOnlyList<int> segments, int attempt, CancellationToken cancel) => throw new NotSupportedException("not scripted");
         public Task ForgetStoryAsync(string storyId, int segments, CancellationToken cancel) => throw new NotSupportedException("not scripted");
     }
