@@ -104,11 +104,6 @@ public class InProcessClusterTests
         Assert.Contains("missed its deadline", e.Message);
     }
 
-    /// <summary>Progress that runs the callback on the reporting thread (no synchronisation context needed).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 
     /// <summary>A grain whose call honours cancellation but would take far longer than the deadline.</summary>
     private sealed class SlowSegment : ISegmentGrain
