@@ -130,6 +130,50 @@ public class ProcessClusterTests
         Assert.Equal("ok", await http.GetStringAsync(new Uri(cluster.Addresses[0], "health")));
     }
 
+    private static System.Diagnostics.Process StartSilo(params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { ProcessCluster.SiloProgram, "--model", ModelPath, "--parent-pid", Environment.ProcessId.ToString() }.Concat(arguments))
+            start.ArgumentList.Add(a);
+        return System.Diagnostics.Process.Start(start)!;
+    }
+
+    /// <summary>A silo can serve on another address than loopback's 127.0.0.1 (a LAN address, in a real cluster).</summary>
+    [Fact]
+    public async Task SiloListensAndAdvertisesTheAddressItIsGiven()
+    {
+        using var silo = StartSilo("--id", "lan", "--listen", "127.0.0.2");
+        try
+        {
+            string line = (await silo.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
+            Assert.Matches(@"^ttt-silo lan listening on http://127\.0\.0\.2:\d+/ grains on tcp://127\.0\.0\.2:\d+/$", line);
+            var http = new Uri(line.Split(' ')[4]);
+            using var client = new HttpClient();
+            Assert.Equal("ok", await client.GetStringAsync(new Uri(http, "health")));
+            var grains = new Uri(line.Split(' ')[7]);
+            var factory = new RoutedGrainFactory(new InProcessCluster(), new SocketGrainInvoker(TimeSpan.FromSeconds(30)));
+            factory.Route(typeof(ISiloGrain), "lan", grains);
+            Assert.Equal("lan", (await factory.GetGrain<ISiloGrain>("lan").GetStatusAsync(CancellationToken.None)).SiloId);
+        }
+        finally
+        {
+            silo.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("--port", "abc", "--port: expected an integer from 0 to 65535, found 'abc'")]
+    [InlineData("--listen", "my-laptop", "--listen: expected an IP address")]
+    [InlineData("--capacity", "0", "--capacity: expected an integer from 1 to 1024, found '0'")]
+    public async Task SiloWithABadArgument_SaysWhichAndExits(string name, string value, string message)
+    {
+        using var silo = StartSilo(name, value);
+        string error = await silo.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await silo.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, silo.ExitCode);
+        Assert.Contains($"ttt-silo: {message}", error);
+    }
+
     [Fact]
     public async Task CallToAKilledSilo_FailsClearlyWithoutHanging()
     {

@@ -28,12 +28,14 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
     /// <summary>Where the server listens, as the directory names it: tcp://host:port/.</summary>
     public Uri Address { get; private set; } = null!;
 
-    public Uri Start(IPAddress address, int port)
+    /// <param name="advertise">The host others reach this server at; by default the bound address (loopback for "any").</param>
+    public Uri Start(IPAddress address, int port, string? advertise = null)
     {
         _listener = new TcpListener(address, port);
         _listener.Start();
         var bound = (IPEndPoint)_listener.LocalEndpoint;
-        Address = new Uri($"tcp://{(bound.Address.Equals(IPAddress.Any) ? "127.0.0.1" : bound.Address.ToString())}:{bound.Port}/");
+        advertise ??= bound.Address.Equals(IPAddress.Any) ? "127.0.0.1" : bound.Address.ToString();
+        Address = new UriBuilder("tcp", advertise, bound.Port, "/").Uri;
         _accepting = AcceptLoop(_listener, _stop.Token);
         return Address;
     }
