@@ -30,7 +30,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         await story.SubmitAsync(job, cancel);
 
         float[] latents = (float[])job.Noise.Clone();
-        string[]? siloOf = null;
+        string[]? siloOf = null, attempted = null;   // the placement in use; the one last tried (it may have failed half-way)
         var held = new Dictionary<string, HashSet<int>>();   // silo → this story's segments that may have activations there
         int failures = 0, step = 0;
         try
@@ -43,7 +43,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
                 {
                     if (siloOf is null)
                     {
-                        var plan = Plan(job.Segments);
+                        var plan = attempted = Plan(job.Segments);
                         // Recorded before any segment is initialised: a placement that fails half-way is released too.
                         for (int k = 0; k < plan.Length; k++) (held.TryGetValue(plan[k], out var set) ? set : held[plan[k]] = new()).Add(k);
                         await PlaceAsync(job, layout, latents, segments, plan, attempt: failures, cancel);
@@ -58,8 +58,11 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
                 catch (GrainCallException e) when (!cancel.IsCancellationRequested && failures < MaxFailures)
                 {
                     failures++;
-                    int dead = await roster.ProbeAsync(cancel);
-                    // Only a dead silo is worth a redo; any other failure (a bug, a deadline) is reported as it is.
+                    await roster.ProbeAsync(cancel);
+                    // Only a dead silo of this story's placement is worth a redo; any other failure (a bug, a deadline) is
+                    // reported as it is. (Asked per story: with several stories on the silos, each sees the same death.)
+                    var living = roster.Silos.Select(s => s.Id).ToHashSet();
+                    int dead = attempted?.Distinct().Count(id => !living.Contains(id)) ?? 0;
                     if (dead == 0) throw;
                     if (roster.Silos.Count == 0) throw new GrainCallException($"story {job.StoryId}: every silo is dead", e);
                     progress?.Report(new SegmentProgress(job.StoryId, -1, step, 0, $"silo failure ({dead} declared dead): redoing step {step + 1} on {roster.Silos.Count} silos", ""));

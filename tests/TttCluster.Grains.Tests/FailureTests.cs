@@ -52,6 +52,20 @@ public class FailureTests(ITestOutputHelper output)
         AssertBitIdentical(local, latents, "after SIGKILL of a silo process");
     }
 
+    /// <summary>Two stories share three silo processes when one is killed: each notices, and both complete bit-identical.</summary>
+    [Fact]
+    public async Task SiloProcessKilledUnderTwoStories_BothCompleteBitIdentical()
+    {
+        var stories = new[] { Story("story-two-a", 6, 4, 31), Story("story-two-b", 5, 4, 32) };
+        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 3, CancellationToken.None);
+        int killed = 0;
+        var progress = new Progress(p => { if (p.Step == 1 && Interlocked.Exchange(ref killed, 1) == 0) cluster.Kill(1); });
+        var results = await Task.WhenAll(stories.Select(s =>
+            cluster.Grains.GetGrain<ICoordinatorGrain>(s.Job.StoryId).RenderLatentsAsync(s.Job, progress, CancellationToken.None)));
+        Assert.Equal(1, killed);
+        for (int i = 0; i < stories.Length; i++) AssertBitIdentical(stories[i].Local, results[i], stories[i].Job.StoryId);
+    }
+
     /// <summary>
     /// A silo that hangs (SIGSTOP: its connections stay open, nothing answers) mid-render: the heartbeats declare it dead
     /// within seconds, the step in flight is given up at once rather than at the calls' 10-minute deadline, and the story
