@@ -120,20 +120,47 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
     /// Each part waits for all silos (a barrier), so a phase never competes for the cores with the serial scan.
     /// </summary>
     /// <summary>
-    /// Runs the step, but gives up on it as soon as the membership declares a silo dead (heartbeats find a hung silo
-    /// within seconds; the calls waiting on it would otherwise wait for their deadline).
+    /// Runs the step, but gives up on it as soon as the membership declares dead a silo this story is placed on
+    /// (heartbeats find a hung silo within seconds; the calls waiting on it would otherwise wait for their deadline).
     /// </summary>
     private async Task<float[]> RunStepUnlessASiloDies(StoryJob job, SequenceLayout layout, NoiseSchedule schedule, int step, string[] siloOf, CancellationToken cancel)
     {
-        var lost = roster.SiloLost;
-        using var stepCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel, lost);
+        using var stepCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        using var stepDone = new CancellationTokenSource();
+        var watcher = WatchPlacement(siloOf, stepCancel, stepDone.Token);
         try
         {
             return await RunStep(job, layout, schedule, step, siloOf, stepCancel.Token);
         }
-        catch (OperationCanceledException e) when (lost.IsCancellationRequested && !cancel.IsCancellationRequested)
+        // Only the caller's token and the watcher cancel the step (the watcher may not have returned yet: its Cancel() runs
+        // this before it does).
+        catch (OperationCanceledException e) when (!cancel.IsCancellationRequested && stepCancel.IsCancellationRequested)
         {
-            throw new GrainCallException($"story {job.StoryId}: a silo was declared dead during step {step + 1}", e);
+            throw new GrainCallException($"story {job.StoryId}: a silo it is placed on was declared dead during step {step + 1}", e);
+        }
+        finally
+        {
+            stepDone.Cancel();
+            await watcher;
+        }
+    }
+
+    /// <summary>Cancels <paramref name="step"/> when a silo of the placement is declared dead.</summary>
+    private async Task WatchPlacement(string[] siloOf, CancellationTokenSource step, CancellationToken stop)
+    {
+        while (true)
+        {
+            var lost = roster.SiloLost;   // read before looking, so a death in between is not missed
+            var living = roster.Silos.Select(s => s.Id).ToHashSet();
+            if (siloOf.Any(id => !living.Contains(id)))
+            {
+                step.Cancel();
+                return;
+            }
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(lost, stop);
+            try { await Task.Delay(Timeout.Infinite, either.Token); }
+            catch (OperationCanceledException) { }
+            if (stop.IsCancellationRequested) return;
         }
     }
 
