@@ -67,6 +67,33 @@ public class FailureTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A silo that holds none of a story's segments dies while it renders: the heartbeats declare it dead, and the story
+    /// carries on where it is, with no redo.
+    /// </summary>
+    [Fact]
+    public async Task SiloOutsideThePlacementDies_TheStoryCarriesOnWithoutARedo()
+    {
+        // Two segments on three silos of equal capacity: silo-0 and silo-1 take one each, silo-2 none. Enough steps to
+        // outlast the heartbeats' three misses.
+        var (local, job) = Story("story-bystander", 2, 300, 17);
+        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 3, CancellationToken.None);
+        var failures = new List<string>();
+        var silos = new HashSet<string>();
+        int killed = 0;
+        var progress = new Progress(p =>
+        {
+            if (Interlocked.Exchange(ref killed, 1) == 0) cluster.Kill(2);
+            if (p.Phase.StartsWith("silo failure")) lock (failures) failures.Add(p.Phase);
+            if (p.Segment >= 0) lock (silos) silos.Add(p.Silo);
+        });
+        float[] latents = await cluster.Grains.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, progress, CancellationToken.None);
+        Assert.Equal(ProcessCluster.SiloState.Dead, cluster.StateOf(2));   // declared while the story ran
+        Assert.DoesNotContain("silo-2", silos);
+        Assert.Empty(failures);
+        AssertBitIdentical(local, latents, "with a bystander silo dying");
+    }
+
+    /// <summary>
     /// A silo that hangs (SIGSTOP: its connections stay open, nothing answers) mid-render: the heartbeats declare it dead
     /// within seconds, the step in flight is given up at once rather than at the calls' 10-minute deadline, and the story
     /// completes on the survivors with the same bits.
