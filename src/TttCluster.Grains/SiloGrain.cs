@@ -14,27 +14,25 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
         Task.FromResult(new SiloStatus(silo.Id, silo.Capacity, silo.ActivationCount));
 
     Task ISiloGrain.BeginStepAsync(string storyId, IReadOnlyList<int> segments, StepStart start, CancellationToken cancel) =>
-        FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => async token =>
+        OnEach(storyId, segments, async (segment, token) =>
         {
-            var segment = Segment(storyId, k);
             await segment.BeginStepAsync(start, token);
             await AttentionAndScanInputs(segment, 0, token);
-        }), cancel);
+        }, cancel);
 
     Task ISiloGrain.RunPhaseAsync(string storyId, IReadOnlyList<int> segments, SegmentPhase phase, int layer, CancellationToken cancel) =>
-        FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => token => Run(Segment(storyId, k), phase, layer, token)), cancel);
+        OnEach(storyId, segments, (segment, token) => Run(segment, phase, layer, token), cancel);
 
     // Every segment waits for its state at once; the arrivals order them. So the next segment starts the moment the state
     // is pushed to it, not when the previous one's call has also finished delivering straddling outputs to other silos.
     Task ISiloGrain.ScanAsync(string storyId, IReadOnlyList<int> segments, ScanTurn turn, CancellationToken cancel)
     {
         var state = turn.Reverse ? SegmentInput.ReverseState : SegmentInput.ForwardState;
-        return FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => async token =>
+        return OnEach(storyId, segments, async (segment, token) =>
         {
-            var segment = Segment(storyId, k);
             await segment.WhenArrivedAsync(turn.Layer, state, token);
             await segment.ScanAsync(turn, token);
-        }), cancel);
+        }, cancel);
     }
 
     async Task<float[]> ISiloGrain.EndStepAsync(string storyId, IReadOnlyList<int> segments, int lastLayer, StepEnd end, CancellationToken cancel)
@@ -99,6 +97,10 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
         await segment.WhenArrivedAsync(layer, SegmentInput.ReverseOutputs, cancel);
         await segment.FinishBlockAsync(layer, cancel);
     }
+
+    /// <summary>Runs <paramref name="work"/> on each listed segment at once; the first failure cancels the rest.</summary>
+    private Task OnEach(string storyId, IReadOnlyList<int> segments, Func<ISegmentGrain, CancellationToken, Task> work, CancellationToken cancel) =>
+        FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => token => work(Segment(storyId, k), token)), cancel);
 
     private ISegmentGrain Segment(string storyId, int k) => grains.GetGrain<ISegmentGrain>(SegmentKey(storyId, k));
 
