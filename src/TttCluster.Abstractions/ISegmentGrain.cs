@@ -57,8 +57,8 @@ public interface ISegmentGrain : IGrainWithStringKey
     /// <summary>After the reverse scan: Z′, the gates and the MLP (phase 4).</summary>
     Task FinishBlockAsync(int layer, CancellationToken cancel);
 
-    /// <summary>Final layer and the sampler update of this segment's latent frames.</summary>
-    Task EndStepAsync(StepEnd step, CancellationToken cancel);
+    /// <summary>Final layer and the sampler update of this segment's latent frames; returns them as they are now.</summary>
+    Task<float[]> EndStepAsync(StepEnd step, CancellationToken cancel);
 
     /// <summary>This segment's latent frames as they are now.</summary>
     Task<float[]> GetLatentsAsync(CancellationToken cancel);

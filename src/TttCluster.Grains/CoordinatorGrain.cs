@@ -30,8 +30,8 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         await story.SubmitAsync(job, cancel);
 
         float[] latents = (float[])job.Noise.Clone();
-        string[]? siloOf = null, attempted = null;   // the placement in use; the one last tried (it may have failed half-way)
-        var held = new Dictionary<string, HashSet<int>>();   // silo → this story's segments that may have activations there
+        string[]? placement = null;   // silo of each segment, in use or last tried (it may have failed half-way)
+        bool placed = false;
         int failures = 0, step = 0;
         try
         {
@@ -41,19 +41,13 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
                 await checkpoints.SaveAsync(job.StoryId, step, latents, cancel);
                 try
                 {
-                    if (siloOf is null)
+                    if (!placed)
                     {
-                        var plan = attempted = Plan(job.Segments);
-                        // Recorded before any segment is initialised: a placement that fails half-way is released too.
-                        for (int k = 0; k < plan.Length; k++) (held.TryGetValue(plan[k], out var set) ? set : held[plan[k]] = new()).Add(k);
-                        await PlaceAsync(job, layout, latents, segments, plan, attempt: failures, cancel);
-                        siloOf = plan;
+                        placement = Plan(job.Segments);
+                        await PlaceAsync(job, layout, latents, segments, placement, attempt: failures, cancel);
+                        placed = true;
                     }
-                    latents = await RunStepUnlessASiloDies(job, layout, schedule, step, siloOf, cancel);
-                    // The silos report each segment's phases; only the coordinator knows when the whole step is done.
-                    progress?.Report(new SegmentProgress(job.StoryId, -1, step, config.Layers - 1, "step done", ""));
-                    step++;
-                    await story.ReportAsync(new StoryStatus(job.StoryId, step == job.Steps ? "done" : "rendering", step, job.Steps), cancel);
+                    latents = await RunStepUnlessASiloDies(job, layout, schedule, step, placement!, cancel);
                 }
                 catch (GrainCallException e) when (!cancel.IsCancellationRequested && failures < MaxFailures)
                 {
@@ -62,16 +56,21 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
                     // Only a dead silo of this story's placement is worth a redo; any other failure (a bug, a deadline) is
                     // reported as it is. (Asked per story: with several stories on the silos, each sees the same death.)
                     var living = roster.Silos.Select(s => s.Id).ToHashSet();
-                    int dead = attempted?.Distinct().Count(id => !living.Contains(id)) ?? 0;
+                    int dead = placement?.Distinct().Count(id => !living.Contains(id)) ?? 0;
                     if (dead == 0) throw;
-                    if (roster.Silos.Count == 0) throw new GrainCallException($"story {job.StoryId}: every silo is dead", e);
-                    progress?.Report(new SegmentProgress(job.StoryId, -1, step, 0, $"silo failure ({dead} declared dead): redoing step {step + 1} on {roster.Silos.Count} silos", ""));
+                    if (living.Count == 0) throw new GrainCallException($"story {job.StoryId}: every silo is dead", e);
+                    progress?.Report(new SegmentProgress(job.StoryId, -1, step, 0, $"silo failure ({dead} declared dead): redoing step {step + 1} on {living.Count} silos", ""));
                     latents = await checkpoints.LoadAsync(job.StoryId, step, cancel)
                         ?? throw new InvalidOperationException($"story {job.StoryId}: no checkpoint for step {step}", e);
                     // The survivors drop what they held of the earlier attempts: the new placement activates afresh.
-                    await ReleaseAsync(job.StoryId, held, attempt: failures);
-                    siloOf = null;
+                    await ReleaseAsync(job.StoryId, placement!, attempt: failures);
+                    placed = false;
+                    continue;
                 }
+                // The silos report each segment's phases; only the coordinator knows when the whole step is done.
+                progress?.Report(new SegmentProgress(job.StoryId, -1, step, config.Layers - 1, "step done", ""));
+                step++;
+                await story.ReportAsync(new StoryStatus(job.StoryId, step == job.Steps ? "done" : "rendering", step, job.Steps), cancel);
             }
             return latents;
         }
@@ -93,13 +92,15 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         }
     }
 
-    /// <summary>Before a re-placement: every living silo that held segments drops those of attempts before <paramref name="attempt"/>.</summary>
-    private async Task ReleaseAsync(string storyId, Dictionary<string, HashSet<int>> held, int attempt)
+    /// <summary>
+    /// Before a re-placement: every living silo of the placement last tried (all of it, also when it failed half-way)
+    /// drops that story's segments of attempts before <paramref name="attempt"/>.
+    /// </summary>
+    private async Task ReleaseAsync(string storyId, string[] placement, int attempt)
     {
         var living = roster.Silos.Select(s => s.Id).ToHashSet();
-        await Task.WhenAll(held.Where(h => living.Contains(h.Key)).Select(h =>
-            Quietly(() => grains.GetGrain<ISiloGrain>(h.Key).ReleaseAsync(storyId, h.Value.Order().ToArray(), attempt, CancellationToken.None))));
-        held.Clear();
+        await Task.WhenAll(Enumerable.Range(0, placement.Length).GroupBy(k => placement[k]).Where(g => living.Contains(g.Key)).Select(g =>
+            Quietly(() => grains.GetGrain<ISiloGrain>(g.Key).ReleaseAsync(storyId, g.ToArray(), attempt, CancellationToken.None))));
     }
 
     /// <summary>Housekeeping that must not hide the story's own outcome: a failure here is dropped.</summary>
@@ -114,11 +115,6 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         }
     }
 
-    /// <summary>
-    /// One denoising step, 4 × layers + 1 calls per silo: begin; for each layer the two scans (each called on every silo
-    /// at once: the segments hand the state on by themselves) and two parallel phases; end, which returns the latents.
-    /// Each part waits for all silos (a barrier), so a phase never competes for the cores with the serial scan.
-    /// </summary>
     /// <summary>
     /// Runs the step, but gives up on it as soon as the membership declares dead a silo this story is placed on
     /// (heartbeats find a hung silo within seconds; the calls waiting on it would otherwise wait for their deadline).
@@ -164,6 +160,11 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         }
     }
 
+    /// <summary>
+    /// One denoising step, 4 × layers + 1 calls per silo: begin; for each layer the two scans (each called on every silo
+    /// at once: the segments hand the state on by themselves) and two parallel phases; end, which returns the latents.
+    /// Each part waits for all silos (a barrier), so a phase never competes for the cores with the serial scan.
+    /// </summary>
     private async Task<float[]> RunStep(StoryJob job, SequenceLayout layout, NoiseSchedule schedule, int step, string[] siloOf, CancellationToken cancel)
     {
         var bySilo = Enumerable.Range(0, job.Segments).GroupBy(k => siloOf[k]).Select(g => (Silo: grains.GetGrain<ISiloGrain>(g.Key), Segments: g.ToArray())).ToArray();

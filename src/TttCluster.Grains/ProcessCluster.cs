@@ -27,7 +27,6 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         public Uri GrainAddress { get; } = grainAddress;
         public SiloState State { get; set; } = SiloState.Alive;
         public int MissedHeartbeats { get; set; }
-        public bool DeathReported { get; set; }
     }
 
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
@@ -187,32 +186,20 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
     }
 
     /// <summary>After a failed call: every silo that does not answer its health check now is declared dead.</summary>
-    public async Task<int> ProbeAsync(CancellationToken cancel)
+    public async Task ProbeAsync(CancellationToken cancel)
     {
         Member[] living;
         lock (_gate) living = Living;
         var answers = await Task.WhenAll(living.Select(m => AnswersAsync(m, HeartbeatTimeout, cancel)));
         CancellationTokenSource? fired = null;
-        try
-        {
-            lock (_gate)
-            {
-                for (int i = 0; i < living.Length; i++)
-                    if (!answers[i] && living[i].State != SiloState.Dead)
-                    {
-                        living[i].State = SiloState.Dead;
-                        fired ??= SiloDied();
-                    }
-                // Newly dead since the last probe, whether this probe or the heartbeats found out.
-                int dead = 0;
-                foreach (var m in _silos.Where(m => m.State == SiloState.Dead && !m.DeathReported)) { m.DeathReported = true; dead++; }
-                return dead;
-            }
-        }
-        finally
-        {
-            fired?.Cancel();
-        }
+        lock (_gate)
+            for (int i = 0; i < living.Length; i++)
+                if (!answers[i] && living[i].State != SiloState.Dead)
+                {
+                    living[i].State = SiloState.Dead;
+                    fired ??= SiloDied();
+                }
+        fired?.Cancel();
     }
 
     private async Task HeartbeatLoop(CancellationToken stop)

@@ -33,7 +33,7 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     /// <summary>The inbox of <paramref name="attempt"/> if that is the current one; null for a late push from an abandoned attempt.</summary>
     private SegmentInbox? InboxOf(int attempt) => _inbox is { } inbox && inbox.Attempt == attempt ? inbox : null;
     private SegmentInbox Inbox => _inbox ?? throw new InvalidOperationException("segment: called before it was initialised");
-    private ISegmentGrain Segment(int k) => grains.GetGrain<ISegmentGrain>($"{_setup.StoryId}/{k}");
+    private ISegmentGrain Segment(int k) => grains.GetGrain<ISegmentGrain>(SiloGrain.SegmentKey(_setup.StoryId, k));
 
     Task ISegmentGrain.InitializeAsync(SegmentSetup setup, CancellationToken cancel)
     {
@@ -184,14 +184,14 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         await PushLastFrame(layer + 1, cancel);
     }
 
-    Task ISegmentGrain.EndStepAsync(StepEnd step, CancellationToken cancel)
+    Task<float[]> ISegmentGrain.EndStepAsync(StepEnd step, CancellationToken cancel)
     {
         float[] f = SegmentEdges.Final(_ctx, Index, _residual);
         int frames = _latents.Length;
         DdimSampler.Step(new NoiseSchedule(step.Steps), step.Step, step.GuidanceScale, _latents, f.AsSpan(0, frames), f.AsSpan(frames, frames));
         _residual = [];
         Report(model.Config.Layers - 1, "step done");
-        return Task.CompletedTask;
+        return Task.FromResult((float[])_latents.Clone());
     }
 
     Task<float[]> ISegmentGrain.GetLatentsAsync(CancellationToken cancel) => Task.FromResult((float[])_latents.Clone());

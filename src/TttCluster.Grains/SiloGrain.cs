@@ -41,10 +41,12 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
         {
             var segment = Segment(storyId, k);
             await FinishBlock(segment, lastLayer, token);
-            await segment.EndStepAsync(end, token);
-            return await segment.GetLatentsAsync(token);
+            return await segment.EndStepAsync(end, token);
         }), cancel);
-        return latents.SelectMany(l => l).ToArray();
+        var all = new float[latents.Sum(l => l.Length)];
+        int at = 0;
+        foreach (var part in latents) { part.CopyTo(all, at); at += part.Length; }
+        return all;
     }
 
     Task ISiloGrain.ReleaseAsync(string storyId, IReadOnlyList<int> segments, int attempt, CancellationToken cancel)

@@ -10,25 +10,15 @@ namespace TttCluster.Runtime;
 /// </summary>
 internal static class ActivationCall
 {
-    /// <summary>What a call needs to know about its method, looked up once per method: reflection is slow per call.</summary>
-    private static class MethodShape
-    {
-        private static readonly System.Collections.Concurrent.ConcurrentDictionary<MethodInfo, (int TokenIndex, bool Interleave, bool LongRunning)> Cache = new();
-
-        public static (int TokenIndex, bool Interleave, bool LongRunning) Of(MethodInfo method) => Cache.GetOrAdd(method, m =>
-            (Array.FindLastIndex(m.GetParameters(), p => p.ParameterType == typeof(CancellationToken)),
-             m.GetCustomAttribute<AlwaysInterleaveAttribute>() is not null,
-             m.GetCustomAttribute<LongRunningAttribute>() is not null));
-    }
-
     public static async Task<TResult> RunAsync<TResult>(Silo silo, Silo.Activation activation, string key, string call, MethodInfo method,
         object?[] args, TimeSpan deadlineAfter)
     {
         // Grain calls are always dispatched asynchronously, as in Orleans: a caller that fans out to many grains gets them
         // running in parallel even when their methods complete synchronously.
         await Task.Yield();
-        var (tokenIndex, interleave, longRunning) = MethodShape.Of(method);
-        var callerToken = tokenIndex >= 0 && args[tokenIndex] is CancellationToken t ? t : CancellationToken.None;
+        var shape = GrainMethod.Of(method);
+        var (tokenIndex, interleave, longRunning) = (shape.TokenIndex, shape.Interleave, shape.LongRunning);
+        var callerToken = shape.TokenIn(args);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
         if (!longRunning) deadline.CancelAfter(deadlineAfter);
         if (tokenIndex >= 0) args[tokenIndex] = deadline.Token;

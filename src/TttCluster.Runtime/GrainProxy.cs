@@ -23,18 +23,9 @@ public class GrainProxy : DispatchProxy
         return (T)proxy;
     }
 
-    private static readonly MethodInfo InvokeTyped = typeof(IGrainInvoker).GetMethod(nameof(IGrainInvoker.InvokeAsync))!;
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<MethodInfo, MethodInfo> ClosedInvoke = new();
-
     protected override object? Invoke(MethodInfo? method, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(method);
-        var invoke = ClosedInvoke.GetOrAdd(method, m => InvokeTyped.MakeGenericMethod(ResultType(m)));
-        return invoke.Invoke(_invoker, [_interface, _key, method, args ?? []]);
+        return GrainMethod.Of(method).Invoker.Invoke(_invoker, [_interface, _key, method, args ?? []]);
     }
-
-    /// <summary>T of Task&lt;T&gt;; bool for a plain Task (Task&lt;bool&gt; is a Task, so callers never see the difference).</summary>
-    internal static Type ResultType(MethodInfo method) =>
-        method.ReturnType.IsGenericType ? method.ReturnType.GetGenericArguments()[0] : typeof(bool);
 }

@@ -11,9 +11,9 @@ public interface ISiloRoster
     /// with a GrainCallException (the caller re-places).</summary>
     Task PlaceAsync(string storyId, IReadOnlyDictionary<string, string> placement, CancellationToken cancel);
 
-    /// <summary>Asks every silo now whether it is alive (after a failed call); returns how many silos were declared
-    /// dead since the last probe (by this probe or by heartbeats). Zero means the failure was not a dead silo.</summary>
-    Task<int> ProbeAsync(CancellationToken cancel);
+    /// <summary>Asks every silo now whether it is alive (after a failed call); one that does not answer is declared dead
+    /// and leaves <see cref="Silos"/>.</summary>
+    Task ProbeAsync(CancellationToken cancel);
 
     /// <summary>
     /// Cancelled when a silo is declared dead between probes (by heartbeats), so a coordinator stops waiting on a step

@@ -30,13 +30,8 @@ public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
         return Task.CompletedTask;
     }
 
-    private readonly HashSet<string> _reportedDead = new();
-
-    // In one process a silo is dead exactly when it was stopped; report each stop once.
-    Task<int> ISiloRoster.ProbeAsync(CancellationToken cancel)
-    {
-        lock (_gate) return Task.FromResult(_silos.Count(s => !s.IsAlive && _reportedDead.Add(s.Id)));
-    }
+    // In one process a silo is dead exactly when it was stopped, and then it has already left the living.
+    Task ISiloRoster.ProbeAsync(CancellationToken cancel) => Task.CompletedTask;
 
     // A stopped silo fails every call to it at once, so nobody waits on it: no token needed.
     CancellationToken ISiloRoster.SiloLost => CancellationToken.None;
@@ -75,11 +70,15 @@ public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
 
     public async Task<TResult> InvokeAsync<TResult>(Type grainInterface, string key, System.Reflection.MethodInfo method, object?[] args)
     {
-        var (silo, activation) = Resolve(grainInterface, key);   // may throw: the caller sees it through the task
+        // A one-way message (a neighbour's push, a progress report) never activates a grain: one that is not active here
+        // (its story was forgotten, a late push from an abandoned call) has nobody waiting for it.
+        bool activate = !GrainMethod.Of(method).OneWay;
+        if (Resolve(grainInterface, key, activate) is not var (silo, activation)) return default!;   // may throw: seen through the task
         return await ActivationCall.RunAsync<TResult>(silo, activation, key, $"{grainInterface.Name}.{method.Name} on '{key}'", method, args, CallDeadline);
     }
 
-    internal (Silo Silo, Silo.Activation Activation) Resolve(Type grainInterface, string key)
+    /// <summary>The grain's silo and activation; null when it is not active and <paramref name="activate"/> is false.</summary>
+    internal (Silo Silo, Silo.Activation Activation)? Resolve(Type grainInterface, string key, bool activate = true)
     {
         lock (_gate)
         {
@@ -89,6 +88,7 @@ public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
             if (index < 0 || index >= _silos.Count) throw new GrainCallException($"{grainInterface.Name} '{key}' is placed on silo {index}, which does not exist");
             var silo = _silos[index];
             if (!silo.IsAlive) throw new GrainCallException($"{grainInterface.Name} '{key}': silo {silo.Id} is dead");
+            if (!activate) return silo.Activations.TryGetValue((grainInterface, key), out var existing) ? (silo, existing) : null;
             var activation = silo.Activations.GetOrAdd((grainInterface, key), _ => new Silo.Activation(type.Create(key, silo)));
             return (silo, activation);
         }

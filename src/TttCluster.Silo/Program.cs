@@ -22,7 +22,7 @@ int IntArg(string name, int fallback, int min, int max)
 }
 
 string id, advertise;
-int port, grainPort, capacity;
+int port, grainPort, capacity, parentPid;
 System.Net.IPAddress listen;
 try
 {
@@ -30,6 +30,7 @@ try
     port = IntArg("--port", 0, 0, 65535);
     grainPort = IntArg("--grain-port", 0, 0, 65535);
     capacity = IntArg("--capacity", 1, 1, 1024);
+    parentPid = IntArg("--parent-pid", -1, 1, int.MaxValue);
     string listenText = Arg("--listen") ?? "127.0.0.1";
     listen = System.Net.IPAddress.TryParse(listenText, out var parsed) ? parsed
         : throw new ArgumentException($"--listen: expected an IP address (127.0.0.1, 0.0.0.0, a LAN address), found '{listenText}'");
@@ -43,7 +44,7 @@ catch (ArgumentException e)
 }
 
 // A silo started by a parent (ttt render --processes, tests) ends with it, even if the parent dies without stopping it.
-if (IntArg("--parent-pid", -1, -1, int.MaxValue) is int parentPid and >= 0)
+if (parentPid > 0)
     _ = Task.Run(async () =>
     {
         while (true)

@@ -144,7 +144,8 @@ public class FailureTests(ITestOutputHelper output)
         var (local, job) = Story("story-join", 5, 2, 8);
         await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 2, CancellationToken.None);
         cluster.Kill(1);
-        Assert.Equal(1, await cluster.ProbeAsync(CancellationToken.None));
+        await cluster.ProbeAsync(CancellationToken.None);
+        Assert.Equal(ProcessCluster.SiloState.Dead, cluster.StateOf(1));
         string joined = await cluster.AddSiloAsync(CancellationToken.None);
         Assert.Equal("silo-2", joined);
         Assert.Equal(["silo-0", "silo-2"], cluster.Silos.Select(s => s.Id).Order());

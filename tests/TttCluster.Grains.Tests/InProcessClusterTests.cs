@@ -121,6 +121,6 @@ public class InProcessClusterTests
         public Task DeliverScanOutputAsync(ScanOutputs outputs, CancellationToken cancel) => Task.CompletedTask;
         public Task FinishForwardAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
         public Task FinishBlockAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
-        public Task EndStepAsync(StepEnd step, CancellationToken cancel) => Task.CompletedTask;
+        public Task<float[]> EndStepAsync(StepEnd step, CancellationToken cancel) => Task.FromResult<float[]>([]);
     }
 }

@@ -133,7 +133,8 @@ public class ProcessClusterTests
     private static System.Diagnostics.Process StartSilo(params string[] arguments)
     {
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { ProcessCluster.SiloProgram, "--model", ModelPath, "--parent-pid", Environment.ProcessId.ToString() }.Concat(arguments))
+        string[] parent = arguments.Contains("--parent-pid") ? [] : ["--parent-pid", Environment.ProcessId.ToString()];
+        foreach (string a in new[] { ProcessCluster.SiloProgram, "--model", ModelPath }.Concat(parent).Concat(arguments))
             start.ArgumentList.Add(a);
         return System.Diagnostics.Process.Start(start)!;
     }
@@ -165,6 +166,7 @@ public class ProcessClusterTests
     [InlineData("--port", "abc", "--port: expected an integer from 0 to 65535, found 'abc'")]
     [InlineData("--listen", "my-laptop", "--listen: expected an IP address")]
     [InlineData("--capacity", "0", "--capacity: expected an integer from 1 to 1024, found '0'")]
+    [InlineData("--parent-pid", "abc", "--parent-pid: expected an integer from 1 to 2147483647, found 'abc'")]
     public async Task SiloWithABadArgument_SaysWhichAndExits(string name, string value, string message)
     {
         using var silo = StartSilo(name, value);

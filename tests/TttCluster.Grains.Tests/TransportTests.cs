@@ -30,6 +30,25 @@ public class TransportTests
         public Task ForgetStoryAsync(string storyId, int segments, CancellationToken cancel) => throw new NotSupportedException("not scripted");
     }
 
+    /// <summary>A story grain whose progress report holds until the test opens its gate.</summary>
+    private sealed class GatedStory(TaskCompletionSource gate, TaskCompletionSource<IReadOnlyList<SegmentProgress>> received) : IStoryGrain
+    {
+        public async Task ReportProgressAsync(IReadOnlyList<SegmentProgress> events, CancellationToken cancel)
+        {
+            await gate.Task.WaitAsync(cancel);
+            received.TrySetResult(events);
+        }
+
+        public Task<StoryStatus> GetStatusAsync(CancellationToken cancel) => Task.FromResult(new StoryStatus("story", "scripted", 0, 0));
+        public Task SubmitAsync(StoryJob job, CancellationToken cancel) => throw new NotSupportedException("not scripted");
+        public Task ReportAsync(StoryStatus status, CancellationToken cancel) => throw new NotSupportedException("not scripted");
+        public Task<IReadOnlyList<SegmentProgress>> GetSegmentsAsync(CancellationToken cancel) => throw new NotSupportedException("not scripted");
+    }
+
+    private static readonly TaskCompletionSource StoryGate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly TaskCompletionSource<IReadOnlyList<SegmentProgress>> StoryReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static InProcessCluster s_lastServerCluster = null!;
+
     private static async Task<(GrainSocketServer Server, RoutedGrainFactory Client, TaskCompletionSource Cancelled)> Start(TimeSpan deadline,
         TaskCompletionSource? started = null)
     {
@@ -38,12 +57,14 @@ public class TransportTests
         var silo = new InProcessCluster();
         silo.AddSilo("remote", 1, new ClusterHost.SiloServices(null!));
         silo.Register<ISiloGrain>((key, _) => new ScriptedSilo(key, started, cancelled));
-        silo.Register<IStoryGrain>((key, _) => new StoryGrain(key, new ProgressSubscriptions()));
+        silo.Register<IStoryGrain>((key, _) => new GatedStory(StoryGate, StoryReceived));
+        s_lastServerCluster = silo;
         var server = new GrainSocketServer(silo);
         var address = server.Start(IPAddress.Loopback, 0);
         var client = new RoutedGrainFactory(new InProcessCluster(), new SocketGrainInvoker(deadline));
         foreach (string key in new[] { "slow", "bad" }.Concat(Enumerable.Range(0, 64).Select(i => $"fast-{i}"))) client.Route(typeof(ISiloGrain), key, address);
         client.Route(typeof(IStoryGrain), "story", address);
+        client.Route(typeof(IStoryGrain), "never-activated", address);
         await Task.CompletedTask;
         return (server, client, cancelled);
     }
@@ -63,11 +84,21 @@ public class TransportTests
         var (server, client, _) = await Start(TimeSpan.FromSeconds(30));
         await using var _ = server;
         var story = client.GetGrain<IStoryGrain>("story");
-        await story.ReportProgressAsync([new SegmentProgress("story", 3, 1, 0, "attention", "remote")], CancellationToken.None);
-        var until = DateTime.UtcNow.AddSeconds(10);
-        IReadOnlyList<SegmentProgress> segments;
-        while ((segments = await story.GetSegmentsAsync(CancellationToken.None)).Count == 0 && DateTime.UtcNow < until) await Task.Delay(10);
-        Assert.Equal((3, "attention", "remote"), (segments.Single().Segment, segments.Single().Phase, segments.Single().Silo));
+        await story.GetStatusAsync(CancellationToken.None);   // active: a one-way call never activates a grain
+        // The grain holds the report until the gate opens, yet the caller is done as soon as the frame is sent.
+        await story.ReportProgressAsync([new SegmentProgress("story", 3, 1, 0, "attention", "remote")], CancellationToken.None)
+            .WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(StoryReceived.Task.IsCompleted);
+        StoryGate.TrySetResult();
+        var received = await StoryReceived.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((3, "attention", "remote"), (received.Single().Segment, received.Single().Phase, received.Single().Silo));
+
+        // A one-way call to a grain that is not active is dropped, not an activation made for it.
+        int before = s_lastServerCluster.LocalSilos[0].ActivationCount;
+        await client.GetGrain<IStoryGrain>("never-activated").ReportProgressAsync([], CancellationToken.None);
+        await client.GetGrain<ISiloGrain>("fast-5").GetStatusAsync(CancellationToken.None);   // a call after it, answered
+        await Task.Delay(200);   // frames are dispatched concurrently: give the push time to have been handled
+        Assert.Equal(before + 1, s_lastServerCluster.LocalSilos[0].ActivationCount);   // fast-5 only
     }
 
     [Fact]

@@ -28,9 +28,16 @@ public static class BinaryCodec
         for (int i = 0; i < types.Count; i++) Write(into, values[i], types[i], 0);
     }
 
-    /// <summary>About how many bytes the values take, to size a buffer once.</summary>
+    /// <summary>About how many bytes the values take in the frame's own buffer, to size it once (a large byte block is
+    /// referenced, not copied, so only its length prefix counts).</summary>
     public static long EstimateBytes(IReadOnlyList<object?> values) =>
-        256 + values.Sum(v => v switch { byte[] b => b.Length + 4L, float[] f => 4L * f.Length + 4, string s => 4L * s.Length + 4, _ => 64L });
+        256 + values.Sum(v => v switch
+        {
+            byte[] b => (b.Length >= FrameBuffer.ReferencedBlockBytes ? 0 : b.Length) + 4L,
+            float[] f => 4L * f.Length + 4,
+            string s => 4L * s.Length + 4,
+            _ => 64L,
+        });
 
     public static object?[] Deserialize(ReadOnlySpan<byte> bytes, IReadOnlyList<Type> types)
     {

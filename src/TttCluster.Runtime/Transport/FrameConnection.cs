@@ -52,6 +52,9 @@ public sealed class FrameConnection(Socket socket) : IDisposable
     /// <summary>A body's buffer starts at most this large and grows eightfold each time it fills.</summary>
     public const int InitialBodyBytes = 1 << 20;
 
+    /// <summary>How long a frame may take to write before the connection is given up (a peer that stopped reading).</summary>
+    public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(20);
+
     /// <summary>How long a frame body may stall before the connection is given up.</summary>
     public static readonly TimeSpan BodyStallTimeout = TimeSpan.FromSeconds(30);
 
@@ -76,7 +79,10 @@ public sealed class FrameConnection(Socket socket) : IDisposable
         return frame;
     }
 
-    /// <summary>Sends a frame built with <see cref="NewFrame"/>; concurrent senders take turns, one whole frame each.</summary>
+    /// <summary>
+    /// Sends a frame built with <see cref="NewFrame"/>; concurrent senders take turns, one whole frame each.
+    /// <paramref name="cancel"/> stops waiting for the turn, not a frame already on its way.
+    /// </summary>
     public async Task SendAsync(FrameKind kind, long id, FrameBuffer frame, CancellationToken cancel)
     {
         long body = frame.TotalLength - HeaderBytes;
@@ -88,24 +94,24 @@ public sealed class FrameConnection(Socket socket) : IDisposable
         await _writeLock.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
-            foreach (var piece in frame.Pieces()) await _stream.WriteAsync(piece, cancel).ConfigureAwait(false);
+            // Once a frame has started it is finished whatever the caller does: other calls share the connection. Only a
+            // peer that stops reading for WriteTimeout ends it (a half-written frame leaves the connection unusable).
+            using var stalled = new CancellationTokenSource(WriteTimeout);
+            foreach (var piece in frame.Pieces()) await _stream.WriteAsync(piece, stalled.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
-            // A peer that stopped reading, or a caller that gave up mid-frame: a half-written frame leaves the connection
-            // unusable, so it ends here (its calls fail as unreachable) instead of blocking every later sender.
             Dispose();
-            throw;
+            throw new IOException($"grain connection: the peer read nothing for {WriteTimeout.TotalSeconds:N0} s; the connection is closed", e);
         }
         finally { _writeLock.Release(); }
     }
 
-    /// <summary>Sends a frame with no body (a cancel), giving up after <paramref name="timeout"/>.</summary>
-    public async Task SendEmptyAsync(FrameKind kind, long id, TimeSpan timeout)
+    /// <summary>Sends a frame with no body (a cancel).</summary>
+    public async Task SendEmptyAsync(FrameKind kind, long id)
     {
         using var frame = NewFrame(0);
-        using var limit = new CancellationTokenSource(timeout);
-        await SendAsync(kind, id, frame, limit.Token).ConfigureAwait(false);
+        await SendAsync(kind, id, frame, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>The next frame, or null when the peer closed the connection cleanly between frames.</summary>

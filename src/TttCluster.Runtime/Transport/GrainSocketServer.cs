@@ -14,11 +14,12 @@ namespace TttCluster.Runtime.Transport;
 /// </summary>
 public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
 {
-    private static readonly Dictionary<string, Type> Interfaces = typeof(IGrainWithStringKey).Assembly.GetTypes()
-        .Where(t => t.IsInterface && typeof(IGrainWithStringKey).IsAssignableFrom(t) && t != typeof(IGrainWithStringKey))
-        .ToDictionary(t => t.Name);
+    /// <summary>Every grain interface by name, with its methods by name: what a call frame may name.</summary>
+    private static readonly Dictionary<string, (Type Interface, Dictionary<string, GrainMethod> Methods)> Interfaces =
+        typeof(IGrainWithStringKey).Assembly.GetTypes()
+            .Where(t => t.IsInterface && typeof(IGrainWithStringKey).IsAssignableFrom(t) && t != typeof(IGrainWithStringKey))
+            .ToDictionary(t => t.Name, t => (t, t.GetMethods().ToDictionary(m => m.Name, GrainMethod.Of)));
 
-    private static readonly MethodInfo InvokeTyped = typeof(IGrainInvoker).GetMethod(nameof(IGrainInvoker.InvokeAsync))!;
     private static readonly Type[] CallHeader = [typeof(string), typeof(string), typeof(string)];
 
     private readonly CancellationTokenSource _stop = new();
@@ -42,9 +43,6 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
 
     /// <summary>Connections served at once; more are closed at once (a peer opening sockets without end).</summary>
     public const int MaxConnections = 1024;
-
-    /// <summary>How long an answer may take to write before the connection is given up (a caller that stopped reading).</summary>
-    public static readonly TimeSpan AnswerWriteTimeout = TimeSpan.FromSeconds(60);
 
     private int _connections;
 
@@ -150,8 +148,7 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
                 running.TryRemove(call.Id, out _);
                 cancel.Dispose();
             }
-            using var limit = new CancellationTokenSource(AnswerWriteTimeout);
-            await connection.SendAsync(kind, call.Id, answer, limit.Token);
+            await connection.SendAsync(kind, call.Id, answer, CancellationToken.None);   // a stalled caller: FrameConnection.WriteTimeout
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
@@ -193,20 +190,15 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
     private async Task<FrameBuffer> Dispatch(Frame call, CancellationToken cancel)
     {
         var (grainInterface, method, key, args) = Decode(call, cancel);
-        Type resultType = GrainProxy.ResultType(method);
-        var task = (Task)InvokeTyped.MakeGenericMethod(resultType).Invoke(local, [grainInterface, key, method, args])!;
+        var task = (Task)method.Invoker.Invoke(local, [grainInterface, key, method.Method, args])!;
         await task;
         var answer = FrameConnection.NewFrame(0);
-        if (method.ReturnType.IsGenericType)
-        {
-            object? result = task.GetType().GetProperty("Result")!.GetValue(task);
-            BinaryCodec.SerializeInto(answer, [result], [resultType]);
-        }
+        if (method.ReturnsValue) BinaryCodec.SerializeInto(answer, [method.ResultOf(task)], [method.ResultType]);
         return answer;
     }
 
     /// <summary>Which grain, which method, which key, which arguments: every part checked (the caller is untrusted).</summary>
-    private static (Type Interface, MethodInfo Method, string Key, object?[] Args) Decode(Frame call, CancellationToken cancel)
+    private static (Type Interface, GrainMethod Method, string Key, object?[] Args) Decode(Frame call, CancellationToken cancel)
     {
         try
         {
@@ -214,18 +206,16 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
             var (grain, methodName, key) = ((string?)header[0] ?? "", (string?)header[1] ?? "", (string?)header[2] ?? "");
             if (!Interfaces.TryGetValue(grain, out var grainInterface))
                 throw new GrainFrameException(FailureReason.NotFound, $"no grain interface named '{grain}'");
-            var method = grainInterface.GetMethod(methodName)
-                ?? throw new GrainFrameException(FailureReason.NotFound, $"{grain} has no method '{methodName}'");
+            if (!grainInterface.Methods.TryGetValue(methodName, out var method))
+                throw new GrainFrameException(FailureReason.NotFound, $"{grain} has no method '{methodName}'");
             if (key.Length == 0) throw new GrainFrameException(FailureReason.Malformed, $"{grain}.{methodName}: the grain key is empty");
-            var parameters = method.GetParameters();
-            var wire = parameters.Where(p => p.ParameterType != typeof(CancellationToken)).ToArray();
             object?[] values;
-            try { values = BinaryCodec.Deserialize(call.Body[consumed..], wire.Select(p => p.ParameterType).ToArray()); }
+            try { values = BinaryCodec.Deserialize(call.Body[consumed..], method.WireTypes); }
             catch (FormatException e) { throw new GrainFrameException(FailureReason.Malformed, $"{grain}.{methodName} on '{key}': malformed frame: {e.Message}"); }
-            var args = new object?[parameters.Length];
-            for (int i = 0; i < wire.Length; i++) args[wire[i].Position] = values[i];
-            foreach (var p in parameters.Where(p => p.ParameterType == typeof(CancellationToken))) args[p.Position] = cancel;
-            return (grainInterface, method, key, args);
+            var args = new object?[method.Wire.Length + (method.TokenIndex >= 0 ? 1 : 0)];
+            for (int i = 0; i < method.Wire.Length; i++) args[method.Wire[i].Position] = values[i];
+            if (method.TokenIndex >= 0) args[method.TokenIndex] = cancel;
+            return (grainInterface.Interface, method, key, args);
         }
         catch (FormatException e)
         {

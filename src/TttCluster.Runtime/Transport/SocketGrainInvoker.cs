@@ -19,15 +19,13 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
 
     public async Task<TResult> InvokeAsync<TResult>(Uri silo, Type grainInterface, string key, MethodInfo method, object?[] args)
     {
-        var parameters = method.GetParameters();
-        int tokenIndex = Array.FindLastIndex(parameters, p => p.ParameterType == typeof(CancellationToken));
-        var callerToken = tokenIndex >= 0 && args[tokenIndex] is CancellationToken t ? t : CancellationToken.None;
+        var shape = GrainMethod.Of(method);
+        var callerToken = shape.TokenIn(args);
         string call = $"{grainInterface.Name}.{method.Name} on '{key}' at {silo}";
-        var wire = parameters.Where(p => p.ParameterType != typeof(CancellationToken)).ToArray();
-        var values = wire.Select(p => args[p.Position]).ToArray();
+        var values = shape.WireValues(args);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
-        if (!IsLongRunning(method)) timeout.CancelAfter(deadline);   // a whole story: only the caller's token ends it
+        if (!shape.LongRunning) timeout.CancelAfter(deadline);   // a whole story: only the caller's token ends it
         long id = Interlocked.Increment(ref _nextCallId);
         SiloConnection? connection = null;
         try
@@ -36,8 +34,8 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
             using (var frame = FrameConnection.NewFrame(BinaryCodec.EstimateBytes(values) + 4L * (grainInterface.Name.Length + method.Name.Length + key.Length)))
             {
                 BinaryCodec.SerializeInto(frame, [grainInterface.Name, method.Name, key], [typeof(string), typeof(string), typeof(string)]);
-                BinaryCodec.SerializeInto(frame, values, wire.Select(p => p.ParameterType).ToArray());
-                if (IsOneWay(method))
+                BinaryCodec.SerializeInto(frame, values, shape.WireTypes);
+                if (shape.OneWay)
                 {
                     await connection.SendOneWayAsync(id, frame, timeout.Token).ConfigureAwait(false);
                     return default!;
@@ -45,7 +43,7 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
                 using var answer = await connection.CallAsync(id, frame, timeout.Token).ConfigureAwait(false);
                 if (answer.Kind == FrameKind.Failure)
                     throw new GrainCallException($"{call} failed on the silo: {DescribeFailure(answer)}");
-                if (!method.ReturnType.IsGenericType) return default!;
+                if (!shape.ReturnsValue) return default!;
                 try { return (TResult)BinaryCodec.Deserialize(answer.Body, [typeof(TResult)])[0]!; }
                 catch (FormatException e) { throw new GrainCallException($"{call}: the silo's answer is malformed: {e.Message}", e); }
             }
@@ -61,14 +59,6 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
             throw new GrainCallException($"{call}: the silo is unreachable ({e.Message})", e);
         }
     }
-
-    private static readonly ConcurrentDictionary<MethodInfo, (bool OneWay, bool LongRunning)> Shapes = new();
-
-    private static (bool OneWay, bool LongRunning) Shape(MethodInfo method) => Shapes.GetOrAdd(method, m =>
-        (m.GetCustomAttribute<Abstractions.OneWayAttribute>() is not null, m.GetCustomAttribute<Abstractions.LongRunningAttribute>() is not null));
-
-    private static bool IsOneWay(MethodInfo method) => Shape(method).OneWay;
-    private static bool IsLongRunning(MethodInfo method) => Shape(method).LongRunning;
 
     private static string DescribeFailure(Frame answer)
     {
@@ -174,7 +164,7 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
 
         public async Task CancelAsync(long id)
         {
-            try { await _frames.SendEmptyAsync(FrameKind.Cancel, id, TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
+            try { await _frames.SendEmptyAsync(FrameKind.Cancel, id).ConfigureAwait(false); }
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException) { }
         }
 
