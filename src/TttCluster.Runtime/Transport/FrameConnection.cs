@@ -39,7 +39,8 @@ public sealed class Frame(FrameKind kind, long id, byte[] rented, int length) : 
 /// <summary>
 /// One TCP connection carrying grain calls as length-prefixed binary frames, many calls in flight at once (each frame
 /// names its call). Header: int32 body length, byte kind, int64 call id, little-endian. A raw socket moves about
-/// 3 GB/s on loopback here against 1.2 for HTTP/1.1, and a small call costs no HTTP parsing. The peer is untrusted:
+/// 3 GB/s on loopback here against 1.2 for HTTP/1.1 (a 6.35 MB hand-off measures 1.6 GB/s end to end, codec included),
+/// and a small call costs no HTTP parsing. The peer is untrusted:
 /// a length over <see cref="MaxBodyBytes"/> or an unknown kind ends the connection before anything is allocated.
 /// </summary>
 public sealed class FrameConnection(Socket socket) : IDisposable
