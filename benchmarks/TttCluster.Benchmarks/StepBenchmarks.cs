@@ -18,8 +18,8 @@ public static class StepBenchmarks
         var p = ParameterInitializer.Initialize(cfg, 1);
         var layout = new SequenceLayout(cfg, 20);
         var rng = new GaussianRandom(4);
-        var latent = new float[layout.Frames * cfg.LatentChannels * cfg.LatentHeight * cfg.LatentWidth];
-        var cond = new float[layout.Segments * cfg.TextTokensPerSegment * cfg.TextDim];
+        var latent = new float[layout.Frames * cfg.LatentFrameFloats];
+        var cond = new float[layout.Segments * cfg.TextFloatsPerSegment];
         var uncond = new float[cond.Length];
         rng.Fill(latent, 1f); rng.Fill(cond, 1f); rng.Fill(uncond, 1f);
         var schedule = new NoiseSchedule(20);

@@ -42,8 +42,8 @@ public interface ISiloGrain : IGrainWithStringKey
     Task RunPhaseAsync(string storyId, IReadOnlyList<int> segments, SegmentPhase phase, int layer, CancellationToken cancel);
 
     /// <summary>
-    /// Runs one direction of a layer's scan on the listed segments, in the order listed (a contiguous run, in scan order):
-    /// each scans once the state from the previous segment has arrived, and pushes it on, to the next silo at the end.
+    /// Runs one direction of a layer's scan on the listed segments (a contiguous run of the story): each scans once the
+    /// state from the segment before it in the scan's direction has arrived, and pushes it on, to the next silo at the end.
     /// Called on every silo at once: the state's arrival, not the coordinator, says whose turn it is.
     /// </summary>
     [AlwaysInterleave]

@@ -169,8 +169,10 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
     {
         var bySilo = Enumerable.Range(0, job.Segments).GroupBy(k => siloOf[k]).Select(g => (Silo: grains.GetGrain<ISiloGrain>(g.Key), Segments: g.ToArray())).ToArray();
         // A part's calls fail together: a segment waiting for a push from a dead silo would otherwise wait for ever.
+        Task<T[]> FromAllSilos<T>(Func<ISiloGrain, int[], CancellationToken, Task<T>> call) =>
+            FanOut.AllAsync(bySilo.Select<(ISiloGrain Silo, int[] Segments), Func<CancellationToken, Task<T>>>(s => token => call(s.Silo, s.Segments, token)), cancel);
         Task OnAllSilos(Func<ISiloGrain, int[], CancellationToken, Task> call) =>
-            FanOut.AllAsync(bySilo.Select<(ISiloGrain Silo, int[] Segments), Func<CancellationToken, Task>>(s => token => call(s.Silo, s.Segments, token)), cancel);
+            FromAllSilos(async (silo, segments, token) => { await call(silo, segments, token); return true; });
 
         // Begin (and the first attention), then per layer: forward scan, Z, reverse scan, and the block's end running
         // straight into the next layer's attention; the last layer's block ends with the step.
@@ -182,21 +184,22 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
             int l = layer;
             await OnAllSilos((silo, segments, token) => silo.ScanAsync(job.StoryId, segments, new ScanTurn(l, Reverse: false), token));
             await OnAllSilos((silo, segments, token) => silo.RunPhaseAsync(job.StoryId, segments, SegmentPhase.FinishForward, l, token));
-            await OnAllSilos((silo, segments, token) => silo.ScanAsync(job.StoryId, segments.Reverse().ToArray(), new ScanTurn(l, Reverse: true), token));
+            await OnAllSilos((silo, segments, token) => silo.ScanAsync(job.StoryId, segments, new ScanTurn(l, Reverse: true), token));
             if (l < last) await OnAllSilos((silo, segments, token) => silo.RunPhaseAsync(job.StoryId, segments, SegmentPhase.FinishBlockThenAttention, l, token));
         }
         var end = new StepEnd(step, job.Steps, NoiseSchedule.GuidanceScale(step, job.Steps, job.Guidance, job.GuidancePower));
-        var parts = await FanOut.AllAsync(bySilo.Select<(ISiloGrain Silo, int[] Segments), Func<CancellationToken, Task<float[]>>>(s => token => s.Silo.EndStepAsync(job.StoryId, s.Segments, last, end, token)), cancel);
+        var parts = await FromAllSilos((silo, segments, token) => silo.EndStepAsync(job.StoryId, segments, last, end, token));
 
-        int frameSize = config.LatentChannels * config.LatentHeight * config.LatentWidth;
+        int frameSize = config.LatentFrameFloats;
         var latents = new float[layout.Frames * frameSize];
         for (int i = 0; i < bySilo.Length; i++)
         {
-            int at = 0;
+            int expected = bySilo[i].Segments.Sum(k => layout.OwnFrames(k)) * frameSize, at = 0;
+            if (parts[i].Length != expected)
+                throw new GrainCallException($"story {job.StoryId}: silo {siloOf[bySilo[i].Segments[0]]} returned {parts[i].Length} latent floats; its segments hold {expected}");
             foreach (int k in bySilo[i].Segments)
             {
                 int length = layout.OwnFrames(k) * frameSize;
-                if (at + length > parts[i].Length) throw new GrainCallException($"story {job.StoryId}: silo {siloOf[k]} returned {parts[i].Length} latent floats, fewer than its segments hold");
                 parts[i].AsSpan(at, length).CopyTo(latents.AsSpan(layout.FirstOwnFrame(k) * frameSize));
                 at += length;
             }
@@ -216,7 +219,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
     {
         int n = job.Segments;
         await roster.PlaceAsync(job.StoryId, Enumerable.Range(0, n).ToDictionary(k => SiloGrain.SegmentKey(job.StoryId, k), k => siloOf[k]), cancel);
-        int frameSize = config.LatentChannels * config.LatentHeight * config.LatentWidth, textFloats = config.TextTokensPerSegment * config.TextDim;
+        int frameSize = config.LatentFrameFloats, textFloats = config.TextFloatsPerSegment;
         await Task.WhenAll(Enumerable.Range(0, n).Select(k => segments[k].InitializeAsync(new SegmentSetup(job.StoryId, k, n,
             job.Cond.AsSpan(k * textFloats, textFloats).ToArray(), job.Uncond.AsSpan(k * textFloats, textFloats).ToArray(),
             latents.AsSpan(layout.FirstOwnFrame(k) * frameSize, layout.OwnFrames(k) * frameSize).ToArray(), attempt), cancel)));

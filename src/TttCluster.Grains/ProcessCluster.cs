@@ -37,6 +37,10 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
     private readonly List<Member> _silos = new();
     private readonly HttpClient _http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }) { Timeout = Timeout.InfiniteTimeSpan };
     private readonly SocketGrainInvoker _remote;
+    /// <summary>This process's own grain server: the silos report segment progress to the story grains here.</summary>
+    private readonly GrainSocketServer _server;
+    private string _modelPath = "";
+    private int _nextSiloNumber;   // silo ids are never reused
     private readonly CancellationTokenSource _stop = new();
     private Task _heartbeats = Task.CompletedTask;
     private readonly object _gate = new();
@@ -64,9 +68,6 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         Local.Register<IStoryGrain>((key, _) => new StoryGrain(key, subscriptions));
     }
 
-    /// <summary>This process's own grain server: the silos report segment progress to the story grains here.</summary>
-    private readonly GrainSocketServer _server;
-    private string _modelPath = "";
 
     /// <summary>
     /// Starts one more silo process and admits it: placements from now on use it. This is also how a silo comes back
@@ -81,8 +82,6 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         Grains.Route(typeof(ISiloGrain), info.Id, grainAddress);
         return id;
     }
-
-    private int _nextSiloNumber;   // ids are never reused
 
     /// <summary>The ttt-silo program, next to this assembly (it is a project reference of every host).</summary>
     public static string SiloProgram => Path.Combine(AppContext.BaseDirectory, "ttt-silo.dll");
@@ -119,11 +118,17 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         return cluster;
     }
 
-    private static async Task<(SiloInfo, Process, Uri, Uri)> StartSilo(string id, string modelPath, CancellationToken cancel)
+    /// <summary>How to start ttt-silo with <paramref name="arguments"/>, its output redirected (the caller reads or drains it).</summary>
+    public static ProcessStartInfo SiloStartInfo(IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { SiloProgram, "--id", id, "--port", "0", "--model", Path.GetFullPath(modelPath), "--parent-pid", Environment.ProcessId.ToString() })
-            start.ArgumentList.Add(a);
+        foreach (string a in arguments.Prepend(SiloProgram)) start.ArgumentList.Add(a);
+        return start;
+    }
+
+    private static async Task<(SiloInfo, Process, Uri, Uri)> StartSilo(string id, string modelPath, CancellationToken cancel)
+    {
+        var start = SiloStartInfo(["--id", id, "--model", Path.GetFullPath(modelPath), "--parent-pid", Environment.ProcessId.ToString()]);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {SiloProgram}");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));

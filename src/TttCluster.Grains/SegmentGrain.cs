@@ -8,8 +8,9 @@ namespace TttCluster.Grains;
 
 /// <summary>
 /// One segment of one story, on the silo that holds its activations. Every method runs the same phase functions as
-/// the local executor (src/TttCluster.Model/Plan) on this segment's rows only; neighbours fetch and return the shared
-/// boundary frame directly and push the scan state to each other; each phase is reported as it starts.
+/// the local executor (src/TttCluster.Model/Plan) on this segment's rows only. Neighbours push to each other what the
+/// next phase needs (the shared boundary frame, its attention output, the scan state, straddling scan outputs) into the
+/// segment's per-attempt inbox; each phase is reported as it starts.
 /// </summary>
 public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, ProgressRelay progress, string siloId) : ISegmentGrain
 {

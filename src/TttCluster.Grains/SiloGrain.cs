@@ -37,12 +37,11 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
 
     async Task<float[]> ISiloGrain.EndStepAsync(string storyId, IReadOnlyList<int> segments, int lastLayer, StepEnd end, CancellationToken cancel)
     {
-        var latents = await FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task<float[]>>>(k => async token =>
+        var latents = await OnEach(storyId, segments, async (segment, token) =>
         {
-            var segment = Segment(storyId, k);
             await FinishBlock(segment, lastLayer, token);
             return await segment.EndStepAsync(end, token);
-        }), cancel);
+        }, cancel);
         var all = new float[latents.Sum(l => l.Length)];
         int at = 0;
         foreach (var part in latents) { part.CopyTo(all, at); at += part.Length; }
@@ -101,8 +100,11 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
     }
 
     /// <summary>Runs <paramref name="work"/> on each listed segment at once; the first failure cancels the rest.</summary>
+    private Task<T[]> OnEach<T>(string storyId, IReadOnlyList<int> segments, Func<ISegmentGrain, CancellationToken, Task<T>> work, CancellationToken cancel) =>
+        FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task<T>>>(k => token => work(Segment(storyId, k), token)), cancel);
+
     private Task OnEach(string storyId, IReadOnlyList<int> segments, Func<ISegmentGrain, CancellationToken, Task> work, CancellationToken cancel) =>
-        FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => token => work(Segment(storyId, k), token)), cancel);
+        OnEach(storyId, segments, async (segment, token) => { await work(segment, token); return true; }, cancel);
 
     private ISegmentGrain Segment(string storyId, int k) => grains.GetGrain<ISegmentGrain>(SegmentKey(storyId, k));
 

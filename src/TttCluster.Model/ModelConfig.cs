@@ -71,6 +71,10 @@ public sealed record ModelConfig
     [JsonIgnore] public int PatchCols => LatentWidth / Patch;
     [JsonIgnore] public int TokensPerFrame => PatchRows * PatchCols;
     [JsonIgnore] public int PatchFeatures => LatentChannels * Patch * Patch;
+    /// <summary>Floats in one latent frame [C, H, W].</summary>
+    [JsonIgnore] public int LatentFrameFloats => LatentChannels * LatentHeight * LatentWidth;
+    /// <summary>Floats of one segment's text for one stream [Lt, TextDim].</summary>
+    [JsonIgnore] public int TextFloatsPerSegment => TextTokensPerSegment * TextDim;
     [JsonIgnore] public int RopeDimT => HeadDim / 4;
     [JsonIgnore] public int RopeDimH => 3 * HeadDim / 8;
     [JsonIgnore] public int RopeDimW => 3 * HeadDim / 8;

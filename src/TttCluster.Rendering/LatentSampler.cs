@@ -17,7 +17,7 @@ public sealed class LatentSampler(ModelBundle model)
     {
         var layout = LayoutFor(request);
         var cfg = model.Config;
-        var noise = new float[layout.Frames * cfg.LatentChannels * cfg.LatentHeight * cfg.LatentWidth];
+        var noise = new float[layout.Frames * cfg.LatentFrameFloats];
         new GaussianRandom(request.Seed).Fill(noise, 1f);
         return noise;
     }

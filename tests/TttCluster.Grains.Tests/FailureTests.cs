@@ -2,34 +2,19 @@ using TttCluster.Abstractions;
 using TttCluster.Model;
 using TttCluster.Model.Sampling;
 using TttCluster.Rendering;
+using static TttCluster.Grains.Tests.ClusterTestKit;
 
 namespace TttCluster.Grains.Tests;
 
 /// <summary>Silos die in the middle of renders; the stories still complete, with the local executor's bits.</summary>
 public class FailureTests(ITestOutputHelper output)
 {
-    private static readonly string ModelPath = Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors");
-    private static readonly Lazy<ModelBundle> s_model = new(() => ModelBundle.Load(ModelPath));
-
     private static (float[] Local, StoryJob Job) Story(string id, int scenes, int steps, ulong seed)
     {
         var request = new RenderRequest(Enumerable.Range(0, scenes).Select(k => $"Scene {k} of {id}: Tom and Jerry again.").Select(t => new SceneText(t)).ToArray(),
             seed, new SamplerSettings(steps, 4.0, 1.0));
-        var sampler = new LatentSampler(s_model.Value);
+        var sampler = new LatentSampler(TinyModel);
         return (sampler.Sample(request, null, null, CancellationToken.None), sampler.CreateJob(id, request));
-    }
-
-    private static void AssertBitIdentical(float[] expected, float[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
-                $"{what}: latent element {i} is {actual[i]:R}, the local executor gives {expected[i]:R}");
-    }
-
-    private sealed class Progress(Action<SegmentProgress> report) : IProgress<SegmentProgress>
-    {
-        public void Report(SegmentProgress value) => report(value);
     }
 
     [Fact]
@@ -38,9 +23,9 @@ public class FailureTests(ITestOutputHelper output)
         var (local, job) = Story("story-kill", 7, 5, 21);   // five steps: the kill lands well before the end
         // A seeded "random" point: the n-th progress event, somewhere in the second step.
         int killAt = new Random(20261121).Next(40, 120), events = 0;
-        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 3, CancellationToken.None);
+        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 3, CancellationToken.None);
         var failures = new List<string>();
-        var progress = new Progress(p =>
+        var progress = new CallbackProgress(p =>
         {
             if (Interlocked.Increment(ref events) == killAt) cluster.Kill(1);
             if (p.Phase.StartsWith("silo failure")) lock (failures) failures.Add(p.Phase);
@@ -57,9 +42,9 @@ public class FailureTests(ITestOutputHelper output)
     public async Task SiloProcessKilledUnderTwoStories_BothCompleteBitIdentical()
     {
         var stories = new[] { Story("story-two-a", 6, 4, 31), Story("story-two-b", 5, 4, 32) };
-        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 3, CancellationToken.None);
+        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 3, CancellationToken.None);
         int killed = 0;
-        var progress = new Progress(p => { if (p.Step == 1 && Interlocked.Exchange(ref killed, 1) == 0) cluster.Kill(1); });
+        var progress = new CallbackProgress(p => { if (p.Step == 1 && Interlocked.Exchange(ref killed, 1) == 0) cluster.Kill(1); });
         var results = await Task.WhenAll(stories.Select(s =>
             cluster.Grains.GetGrain<ICoordinatorGrain>(s.Job.StoryId).RenderLatentsAsync(s.Job, progress, CancellationToken.None)));
         Assert.Equal(1, killed);
@@ -76,11 +61,11 @@ public class FailureTests(ITestOutputHelper output)
         // Two segments on three silos of equal capacity: silo-0 and silo-1 take one each, silo-2 none. Enough steps to
         // outlast the heartbeats' three misses.
         var (local, job) = Story("story-bystander", 2, 300, 17);
-        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 3, CancellationToken.None);
+        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 3, CancellationToken.None);
         var failures = new List<string>();
         var silos = new HashSet<string>();
         int killed = 0, afterDeath = 0;
-        var progress = new Progress(p =>
+        var progress = new CallbackProgress(p =>
         {
             if (Interlocked.Exchange(ref killed, 1) == 0) cluster.Kill(2);
             else if (cluster.StateOf(2) == ProcessCluster.SiloState.Dead) afterDeath = 1;   // the story went on after it
@@ -105,10 +90,10 @@ public class FailureTests(ITestOutputHelper output)
     public async Task SiloHungMidRender_IsDeclaredDeadAndTheStoryCompletesBitIdentical()
     {
         var (local, job) = Story("story-hang", 7, 4, 13);
-        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 3, CancellationToken.None);
+        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 3, CancellationToken.None);
         var failures = new List<string>();
         int stopped = 0;
-        var progress = new Progress(p =>
+        var progress = new CallbackProgress(p =>
         {
             if (p.Step == 1 && Interlocked.Exchange(ref stopped, 1) == 0)
                 System.Diagnostics.Process.Start("kill", ["-STOP", cluster.ProcessIdOf(1).ToString()])!.WaitForExit();
@@ -127,7 +112,7 @@ public class FailureTests(ITestOutputHelper output)
     [Fact]
     public async Task KilledSilo_IsSuspectedThenDeclaredDeadByHeartbeats()
     {
-        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 2, CancellationToken.None);
+        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 2, CancellationToken.None);
         cluster.Kill(0);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         var seen = new HashSet<ProcessCluster.SiloState>();
@@ -145,7 +130,7 @@ public class FailureTests(ITestOutputHelper output)
     public async Task SiloAddedAfterOneDied_TakesPartInTheNextStory()
     {
         var (local, job) = Story("story-join", 5, 2, 8);
-        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 2, CancellationToken.None);
+        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 2, CancellationToken.None);
         cluster.Kill(1);
         await cluster.ProbeAsync(CancellationToken.None);
         Assert.Equal(ProcessCluster.SiloState.Dead, cluster.StateOf(1));
@@ -157,19 +142,17 @@ public class FailureTests(ITestOutputHelper output)
         AssertBitIdentical(local, latents, "on a silo that joined after another died");
         var silo = await cluster.Grains.GetGrain<ISiloGrain>(joined).GetStatusAsync(CancellationToken.None);
         Assert.Equal(joined, silo.SiloId);
-        var story = cluster.Grains.GetGrain<IStoryGrain>(job.StoryId);
-        var until = DateTime.UtcNow.AddSeconds(10);
-        while ((await story.GetSegmentsAsync(CancellationToken.None)).Count < 5 && DateTime.UtcNow < until) await Task.Delay(20);
-        Assert.Contains(joined, (await story.GetSegmentsAsync(CancellationToken.None)).Select(s => s.Silo));   // it did work
+        var segments = await SegmentsWhen(cluster.Grains.GetGrain<IStoryGrain>(job.StoryId), s => s.Count == 5);
+        Assert.Contains(joined, segments.Select(s => s.Silo));   // it did work
     }
 
     [Fact]
     public async Task InProcessSiloStoppedMidRender_StoryCompletesBitIdentical()
     {
         var (local, job) = Story("story-stop", 5, 2, 3);
-        var cluster = ClusterHost.StartInProcess(s_model.Value, 3);
+        var cluster = ClusterHost.StartInProcess(TinyModel, 3);
         int events = 0;
-        var progress = new Progress(_ => { if (Interlocked.Increment(ref events) == 30) cluster.LocalSilos[2].Stop(); });
+        var progress = new CallbackProgress(_ => { if (Interlocked.Increment(ref events) == 30) cluster.LocalSilos[2].Stop(); });
         float[] latents = await cluster.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, progress, CancellationToken.None);
         AssertBitIdentical(local, latents, "after stopping an in-process silo");
     }
@@ -179,7 +162,7 @@ public class FailureTests(ITestOutputHelper output)
     public async Task ConcurrentStories_ShareSilosAndStayBitIdentical()
     {
         var stories = new[] { Story("story-a", 4, 2, 1), Story("story-b", 3, 2, 2), Story("story-c", 5, 2, 3) };
-        var cluster = ClusterHost.StartInProcess(s_model.Value, 3);
+        var cluster = ClusterHost.StartInProcess(TinyModel, 3);
         var results = await Task.WhenAll(stories.Select(s =>
             cluster.GetGrain<ICoordinatorGrain>(s.Job.StoryId).RenderLatentsAsync(s.Job, null, CancellationToken.None)));
         for (int i = 0; i < stories.Length; i++) AssertBitIdentical(stories[i].Local, results[i], stories[i].Job.StoryId);

@@ -3,18 +3,17 @@ using TttCluster.Model;
 using TttCluster.Model.Sampling;
 using TttCluster.Rendering;
 using TttCluster.Runtime;
+using static TttCluster.Grains.Tests.ClusterTestKit;
 
 namespace TttCluster.Grains.Tests;
 
 public class InProcessClusterTests
 {
-    private static readonly Lazy<ModelBundle> s_model = new(() => ModelBundle.Load(Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors")));
-
     private static RenderRequest Story(int scenes) => new(
         Enumerable.Range(0, scenes).Select(k => new SceneText($"Scene {k}: Jerry runs past the {k}th door while Tom chases him.")).ToArray(),
         11, new SamplerSettings(2, 4.0, 1.0));
 
-    private static StoryJob Job(RenderRequest request) => new LatentSampler(s_model.Value).CreateJob("story-1", request);
+    private static StoryJob Job(RenderRequest request) => new LatentSampler(TinyModel).CreateJob("story-1", request);
 
     /// <summary>
     /// I1: 7 segments (divisible by none of 2, 3, 5; chunks of 136 and 112 tokens, mini-batches of 16 straddle every
@@ -24,21 +23,14 @@ public class InProcessClusterTests
     public async Task Latents_AreBitIdenticalForAnySiloCount()
     {
         var request = Story(7);
-        float[] local = new LatentSampler(s_model.Value).Sample(request, null, null, CancellationToken.None);
+        float[] local = new LatentSampler(TinyModel).Sample(request, null, null, CancellationToken.None);
         foreach (int silos in new[] { 1, 2, 3, 5 })
         {
-            var cluster = ClusterHost.StartInProcess(s_model.Value, silos);
+            var cluster = ClusterHost.StartInProcess(TinyModel, silos);
             float[] distributed = await cluster.GetGrain<ICoordinatorGrain>("story-1").RenderLatentsAsync(Job(request), null, CancellationToken.None);
-            Assert.Equal(local.Length, distributed.Length);
-            for (int i = 0; i < local.Length; i++)
-                Assert.True(BitConverter.SingleToInt32Bits(local[i]) == BitConverter.SingleToInt32Bits(distributed[i]),
-                    $"{silos} silos: latent element {i} is {distributed[i]:R}, the local executor gives {local[i]:R}");
+            AssertBitIdentical(local, distributed, $"{silos} silos");
             // Every silo did work: the story grain's view of its segments (reported by the silos as they went) names them all.
-            var story = cluster.GetGrain<IStoryGrain>("story-1");
-            var until = DateTime.UtcNow.AddSeconds(10);
-            IReadOnlyList<SegmentProgress> segments;
-            while ((segments = await story.GetSegmentsAsync(CancellationToken.None)).Count(s => s is { Phase: "step done", Step: 1 }) < 7 && DateTime.UtcNow < until)
-                await Task.Delay(10);
+            var segments = await SegmentsWhen(cluster.GetGrain<IStoryGrain>("story-1"), s => s.Count(p => p is { Phase: "step done", Step: 1 }) == 7);
             Assert.Equal(silos, segments.Select(s => s.Silo).Distinct().Count());
         }
     }
@@ -47,7 +39,7 @@ public class InProcessClusterTests
     public async Task StoryAndSiloGrains_ReportProgressAndLoad()
     {
         var checkpoints = new InMemoryCheckpointStore();
-        var cluster = ClusterHost.StartInProcess(s_model.Value, 2, checkpoints: checkpoints);
+        var cluster = ClusterHost.StartInProcess(TinyModel, 2, checkpoints: checkpoints);
         var job = Job(Story(3)) with { Steps = 8 };   // long enough to be watched while it runs
         var story = cluster.GetGrain<IStoryGrain>(job.StoryId);
         var silo = cluster.GetGrain<ISiloGrain>("silo-1");
@@ -86,7 +78,7 @@ public class InProcessClusterTests
     [Fact]
     public async Task CallToADeadSilo_FailsClearly()
     {
-        var cluster = ClusterHost.StartInProcess(s_model.Value, 2);
+        var cluster = ClusterHost.StartInProcess(TinyModel, 2);
         cluster.Pin("story-2/0", 1);
         cluster.LocalSilos[1].Stop();
         var e = await Assert.ThrowsAsync<GrainCallException>(() => cluster.GetGrain<ISegmentGrain>("story-2/0").GetLatentsAsync(CancellationToken.None));
@@ -97,7 +89,7 @@ public class InProcessClusterTests
     public async Task CallPastItsDeadline_FailsClearly()
     {
         var cluster = new InProcessCluster { CallDeadline = TimeSpan.FromMilliseconds(50) };
-        cluster.AddSilo("silo-0", 1, new ClusterHost.SiloServices(s_model.Value));
+        cluster.AddSilo("silo-0", 1, new ClusterHost.SiloServices(TinyModel));
         cluster.Register<ISegmentGrain>((_, _) => new SlowSegment());
         var e = await Assert.ThrowsAsync<GrainCallException>(() => cluster.GetGrain<ISegmentGrain>("s/0").GetLatentsAsync(CancellationToken.None));
         Assert.Contains("ISegmentGrain.GetLatentsAsync", e.Message);

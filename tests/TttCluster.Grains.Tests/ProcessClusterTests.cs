@@ -4,33 +4,29 @@ using TttCluster.Model.Sampling;
 using TttCluster.Rendering;
 using TttCluster.Runtime;
 using TttCluster.Runtime.Transport;
+using static TttCluster.Grains.Tests.ClusterTestKit;
 
 namespace TttCluster.Grains.Tests;
 
 /// <summary>Real ttt-silo processes on loopback: bit-identical results, and bad calls that fail clearly.</summary>
 public class ProcessClusterTests
 {
-    private static readonly string ModelPath = Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors");
-    private static readonly Lazy<ModelBundle> s_model = new(() => ModelBundle.Load(ModelPath));
-
     private static (RenderRequest Request, StoryJob Job) Story(string id, int scenes)
     {
         var request = new RenderRequest(Enumerable.Range(0, scenes).Select(k => new SceneText($"Scene {k}: the chase goes on.")).ToArray(),
             5, new SamplerSettings(2, 4.0, 1.0));
-        return (request, new LatentSampler(s_model.Value).CreateJob(id, request));
+        return (request, new LatentSampler(TinyModel).CreateJob(id, request));
     }
 
     [Fact]
     public async Task ThreeSiloProcesses_GiveTheLocalExecutorsBits()
     {
         var (request, job) = Story("story-p", 7);
-        float[] local = new LatentSampler(s_model.Value).Sample(request, null, null, CancellationToken.None);
-        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 3, CancellationToken.None);
+        float[] local = new LatentSampler(TinyModel).Sample(request, null, null, CancellationToken.None);
+        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 3, CancellationToken.None);
         var events = new System.Collections.Concurrent.ConcurrentBag<SegmentProgress>();
-        float[] distributed = await cluster.Grains.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, new Progress(events.Add), CancellationToken.None);
-        for (int i = 0; i < local.Length; i++)
-            Assert.True(BitConverter.SingleToInt32Bits(local[i]) == BitConverter.SingleToInt32Bits(distributed[i]),
-                $"3 silo processes: latent element {i} is {distributed[i]:R}, the local executor gives {local[i]:R}");
+        float[] distributed = await cluster.Grains.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, new CallbackProgress(events.Add), CancellationToken.None);
+        AssertBitIdentical(local, distributed, "3 silo processes");
 
         // Progress came from the silos themselves, for every segment and phase, naming the silo that ran it.
         var fromSegments = events.Where(e => e.Segment >= 0).ToArray();   // segment −1: the coordinator's "step done"
@@ -38,19 +34,10 @@ public class ProcessClusterTests
         Assert.Equal([0, 1], events.Where(e => e.Segment < 0 && e.Phase == "step done").Select(e => e.Step).Order());
         Assert.Subset(events.Select(e => e.Phase).ToHashSet(), new HashSet<string> { "attention", "forward scan", "reverse scan", "mlp" });
         // The story grain knows where each segment is (the last step's events may still be on their way: wait a little).
-        var story = cluster.Grains.GetGrain<IStoryGrain>(job.StoryId);
-        var until = DateTime.UtcNow.AddSeconds(10);
-        IReadOnlyList<SegmentProgress> segments;
-        while ((segments = await story.GetSegmentsAsync(CancellationToken.None)).Any(s => s.Phase != "step done" || s.Step != 1) && DateTime.UtcNow < until)
-            await Task.Delay(20);
+        var segments = await SegmentsWhen(cluster.Grains.GetGrain<IStoryGrain>(job.StoryId), s => s.All(p => p is { Phase: "step done", Step: 1 }));
         Assert.Equal(Enumerable.Range(0, 7), segments.Select(s => s.Segment));
         Assert.All(segments, s => Assert.Equal(("step done", 1), (s.Phase, s.Step)));
         Assert.Equal(["silo-0", "silo-1", "silo-2"], segments.Select(s => s.Silo).Distinct().Order());
-    }
-
-    private sealed class Progress(Action<SegmentProgress> report) : IProgress<SegmentProgress>
-    {
-        public void Report(SegmentProgress value) => report(value);
     }
 
     /// <summary>A raw connection to a silo's grain port, speaking the frame protocol by hand.</summary>
@@ -88,7 +75,7 @@ public class ProcessClusterTests
     [Fact]
     public async Task MalformedFrame_GetsAClearFailureAndTheConnectionCarriesOn()
     {
-        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 1, CancellationToken.None);
+        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 1, CancellationToken.None);
         using var stream = await ConnectRaw(cluster.GrainAddresses[0]);
 
         // Arguments of InitializeAsync truncated to three bytes.
@@ -115,7 +102,7 @@ public class ProcessClusterTests
     [Fact]
     public async Task HugeDeclaredFrame_ClosesThatConnectionOnly()
     {
-        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 1, CancellationToken.None);
+        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 1, CancellationToken.None);
         using (var stream = await ConnectRaw(cluster.GrainAddresses[0]))
         {
             var header = FrameBytes(FrameKind.Call, 1, []);
@@ -132,11 +119,8 @@ public class ProcessClusterTests
 
     private static System.Diagnostics.Process StartSilo(params string[] arguments)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         string[] parent = arguments.Contains("--parent-pid") ? [] : ["--parent-pid", Environment.ProcessId.ToString()];
-        foreach (string a in new[] { ProcessCluster.SiloProgram, "--model", ModelPath }.Concat(parent).Concat(arguments))
-            start.ArgumentList.Add(a);
-        return System.Diagnostics.Process.Start(start)!;
+        return System.Diagnostics.Process.Start(ProcessCluster.SiloStartInfo(["--model", ModelPath, .. parent, .. arguments]))!;
     }
 
     /// <summary>A silo can serve on another address than loopback's 127.0.0.1 (a LAN address, in a real cluster).</summary>
@@ -179,7 +163,7 @@ public class ProcessClusterTests
     [Fact]
     public async Task CallToAKilledSilo_FailsClearlyWithoutHanging()
     {
-        await using var cluster = await ProcessCluster.StartAsync(s_model.Value, ModelPath, 2, CancellationToken.None);
+        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 2, CancellationToken.None);
         await cluster.PlaceAsync("unused", new Dictionary<string, string> { ["story-k/0"] = "silo-1" }, CancellationToken.None);
         cluster.Kill(1);
         var e = await Assert.ThrowsAsync<GrainCallException>(() => cluster.Grains.GetGrain<ISegmentGrain>("story-k/0").GetLatentsAsync(CancellationToken.None));

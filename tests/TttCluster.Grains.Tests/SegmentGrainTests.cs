@@ -6,17 +6,15 @@ namespace TttCluster.Grains.Tests;
 
 public class SegmentGrainTests
 {
-    private static readonly Lazy<ModelBundle> s_model = new(() => ModelBundle.Load(Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors")));
-
     /// <summary>A state pushed by an abandoned attempt (before a re-placement) must never feed the retry's scan.</summary>
     [Fact]
     public async Task StatePushedByAnEarlierAttempt_IsDropped()
     {
-        var model = s_model.Value;
+        var model = ClusterTestKit.TinyModel;
         var cfg = model.Config;
         var cluster = ClusterHost.StartInProcess(model, 1);
         var layout = new SequenceLayout(cfg, 2);
-        int frameSize = cfg.LatentChannels * cfg.LatentHeight * cfg.LatentWidth, text = cfg.TextTokensPerSegment * cfg.TextDim;
+        int frameSize = cfg.LatentFrameFloats, text = cfg.TextFloatsPerSegment;
         ISegmentGrain segment = cluster.GetGrain<ISegmentGrain>("s/1");
         await segment.InitializeAsync(new SegmentSetup("s", 1, 2, new float[text], new float[text], new float[layout.OwnFrames(1) * frameSize], Attempt: 1), CancellationToken.None);
         await segment.BeginStepAsync(new StepStart(0, 999), CancellationToken.None);

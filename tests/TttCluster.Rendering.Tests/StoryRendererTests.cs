@@ -98,7 +98,7 @@ public sealed class StoryRendererTests : IDisposable
     private static string DecodedFramesHash(float[] latents)
     {
         var decoder = s_model.Value.Decoder;
-        int latentFrames = latents.Length / (s_model.Value.Config.LatentChannels * s_model.Value.Config.LatentHeight * s_model.Value.Config.LatentWidth);
+        int latentFrames = latents.Length / s_model.Value.Config.LatentFrameFloats;
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var rgb = new float[3 * decoder.Width * decoder.Height];
         for (int f = 0; f < decoder.FrameCount(latentFrames); f++)

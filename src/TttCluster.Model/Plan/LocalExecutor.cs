@@ -36,7 +36,7 @@ public sealed class LocalExecutor(ScanSplit split = ScanSplit.PerSegmentSerializ
         for (int layer = 0; layer < ctx.Config.Layers; layer++)
             RunBlock(ctx, layer, residual);
 
-        int frameSize = ctx.Config.LatentChannels * ctx.Config.LatentHeight * ctx.Config.LatentWidth;
+        int frameSize = ctx.Config.LatentFrameFloats;
         var output = Enumerable.Range(0, ctx.Batch).Select(_ => new float[layout.Frames * frameSize]).ToArray();
         for (int k = 0; k < n; k++)
         {

@@ -13,7 +13,7 @@ public static class SegmentEdges
     public static float[] Embed(StepContext ctx, int k, ReadOnlySpan<float> latent, IReadOnlyList<float[]> text)
     {
         var cfg = ctx.Config;
-        int frameSize = cfg.LatentChannels * cfg.LatentHeight * cfg.LatentWidth, textFloats = cfg.TextTokensPerSegment * cfg.TextDim;
+        int frameSize = cfg.LatentFrameFloats, textFloats = cfg.TextFloatsPerSegment;
         for (int b = 0; b < text.Count; b++)
             if (text[b].Length != ctx.Layout.Segments * textFloats)
                 throw new ArgumentException($"text stream {b}: expected [{ctx.Layout.Segments}, {cfg.TextTokensPerSegment}, {cfg.TextDim}] = {ctx.Layout.Segments * textFloats} floats, found {text[b].Length}");
@@ -77,7 +77,7 @@ public static class SegmentEdges
         var p = ctx.Parameters;
         int d = cfg.Width, lt = cfg.TextTokensPerSegment, chunk = ctx.Layout.ChunkLength(k);
         int ownFrames = ctx.Layout.OwnFrames(k), tokens = ownFrames * cfg.TokensPerFrame, features = cfg.PatchFeatures;
-        int frameSize = cfg.LatentChannels * cfg.LatentHeight * cfg.LatentWidth;
+        int frameSize = cfg.LatentFrameFloats;
         var normed = new float[tokens * d];
         var h = new float[tokens * d];
         var patches = new float[tokens * features];

@@ -1,8 +1,6 @@
-using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using TttCluster.Abstractions;
 
 namespace TttCluster.Runtime.Transport;
 

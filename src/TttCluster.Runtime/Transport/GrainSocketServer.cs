@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using TttCluster.Abstractions;
 
 namespace TttCluster.Runtime.Transport;

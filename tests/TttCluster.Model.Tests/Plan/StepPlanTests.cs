@@ -22,9 +22,9 @@ public class StepPlanTests
         var p = GoldenFiles.TinyWeights;
         var layout = new SequenceLayout(p.Config, segments);
         var rng = new GaussianRandom(7);
-        var latent = new float[layout.Frames * p.Config.LatentChannels * p.Config.LatentHeight * p.Config.LatentWidth];
+        var latent = new float[layout.Frames * p.Config.LatentFrameFloats];
         rng.Fill(latent, 1f);
-        var cond = new float[segments * p.Config.TextTokensPerSegment * p.Config.TextDim];
+        var cond = new float[segments * p.Config.TextFloatsPerSegment];
         var uncond = new float[cond.Length];
         rng.Fill(cond, 1f);
         rng.Fill(uncond, 1f);
