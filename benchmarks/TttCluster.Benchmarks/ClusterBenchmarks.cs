@@ -79,8 +79,8 @@ public static class ClusterBenchmarks
         await grain.InitializeAsync(new SegmentSetup("handoff", 1, 2, [], [], [], 0), CancellationToken.None);
         async Task Push(int key)
         {
-            await grain.ReceiveScanStateAsync(key, false, state, 0, CancellationToken.None);
-            await grain.WhenArrivedAsync(key, SegmentInput.ForwardState, CancellationToken.None);
+            await grain.ReceiveScanStateAsync(key, reverse: false, group: 0, state, 0, CancellationToken.None);
+            await grain.WhenArrivedAsync(key, SegmentInput.ForwardState, 0, CancellationToken.None);
         }
         for (int i = 0; i < 5; i++) await Push(i);
         var times = new List<double>();
@@ -130,7 +130,8 @@ public static class ClusterBenchmarks
     /// 3 silos). Each call's work is recorded in a real run on one silo that runs one call at a time (so a duration is
     /// the call's own work on the whole machine, not its share of cores other segments were using). The 20 segments are
     /// then placed on 3 silos as the coordinator would: a round of a parallel phase lasts as long as its busiest silo's
-    /// segments take one after another; the scans are serial across all segments.
+    /// segments take one after another; a scan is replayed cell by cell (segment, head group), each machine running one
+    /// cell at a time as soon as that group's state has come from the segment before (<see cref="PipelinedScan"/>).
     /// </summary>
     private static async Task CriticalPath(BenchmarkResults r, ModelBundle model, JobFactory job)
     {
@@ -145,7 +146,14 @@ public static class ClusterBenchmarks
         int[] placement = ContiguousPlacement.Assign(20, [1, 1, 1]);
         int SiloOf(Silo.CallRecord c) => placement[int.Parse(c.Key.AsSpan("measured/".Length))];
         double Seconds(Silo.CallRecord c) => (c.End - c.Start) / (double)Stopwatch.Frequency;
-        double scan = calls.Where(c => c.Method == nameof(ISegmentGrain.ScanAsync)).Sum(Seconds);
+        int groups = ScanGroups.For(model.Config).Count;
+        var scanCalls = calls.Where(c => c.Method == nameof(ISegmentGrain.ScanAsync)).ToArray();
+        double scanWork = scanCalls.Sum(Seconds);
+        // A segment's scan calls in start order: G cells (its head groups) for each scan of the render, forward then reverse.
+        var bySegment = scanCalls.GroupBy(c => int.Parse(c.Key.AsSpan("measured/".Length))).ToDictionary(g => g.Key, g => g.OrderBy(c => c.Start).Select(Seconds).ToArray());
+        int scans = bySegment[0].Length / groups;
+        double scan = Enumerable.Range(0, scans).Sum(turn =>
+            PipelinedScan(20, groups, reverse: turn % 2 == 1, k => placement[k], (k, g) => bySegment[k][turn * groups + g]));
         double parallel = 0, parallelWork = 0;
         foreach (var method in calls.Where(c => c.Method != nameof(ISegmentGrain.ScanAsync)).GroupBy(c => c.Method))
         {
@@ -156,9 +164,40 @@ public static class ClusterBenchmarks
         }
         double total = calls.Sum(Seconds), makespan = parallel + scan, ideal = total / 3;
         r.Add("critical_path_dedicated_makespan_s", makespan, "s",
-            $"parallel phases {parallel:N3} s (evenly: {parallelWork / 3:N3} s) + serial scans {scan:N3} s ({100 * scan / makespan:N0}% of it)");
+            $"parallel phases {parallel:N3} s (evenly: {parallelWork / 3:N3} s) + scans {scan:N3} s ({100 * scan / makespan:N0}% of it; " +
+            $"{scanWork:N3} s of scan work in {groups} head groups, pipelined over the silos)");
         r.Add("critical_path_ideal_s", ideal, "s", $"all {total:N3} s of work over 3 silos");
-        r.Add("critical_path_over_ideal", makespan / ideal, "x", "the serial scans are the gap: on 3 dedicated machines they run on one at a time");
+        r.Add("critical_path_over_ideal", makespan / ideal, "x", "the scans are the gap: each head group still walks the segments in order");
+    }
+
+    /// <summary>
+    /// The makespan of one scan on dedicated machines: cell (k, g) (segment k, head group g) may start once cell
+    /// (k − 1, g) has finished (k + 1 in reverse) and its machine is free; each machine runs one cell at a time, always
+    /// the cell that can start first (the lower group on a tie), as the arrivals order them in a real run.
+    /// </summary>
+    private static double PipelinedScan(int segments, int groups, bool reverse, Func<int, int> machineOf, Func<int, int, double> duration)
+    {
+        var finished = new double[segments, groups];
+        var done = new bool[segments, groups];
+        var machineFree = new Dictionary<int, double>();
+        int before(int k) => reverse ? k + 1 : k - 1;
+        bool first(int k) => reverse ? k == segments - 1 : k == 0;
+        double makespan = 0;
+        for (int scheduled = 0; scheduled < segments * groups; scheduled++)
+        {
+            (int K, int G, double Start) next = (-1, -1, double.MaxValue);
+            for (int k = 0; k < segments; k++)
+                for (int g = 0; g < groups; g++)
+                {
+                    if (done[k, g] || (!first(k) && !done[before(k), g])) continue;
+                    double start = Math.Max(first(k) ? 0 : finished[before(k), g], machineFree.GetValueOrDefault(machineOf(k)));
+                    if (start < next.Start || (start == next.Start && g < next.G)) next = (k, g, start);
+                }
+            double end = next.Start + duration(next.K, next.G);
+            (finished[next.K, next.G], done[next.K, next.G], machineFree[machineOf(next.K)]) = (end, true, end);
+            makespan = Math.Max(makespan, end);
+        }
+        return makespan;
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);

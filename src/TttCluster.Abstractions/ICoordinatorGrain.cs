@@ -42,12 +42,13 @@ public interface ISiloGrain : IGrainWithStringKey
     Task RunPhaseAsync(string storyId, IReadOnlyList<int> segments, SegmentPhase phase, int layer, CancellationToken cancel);
 
     /// <summary>
-    /// Runs one direction of a layer's scan on the listed segments (a contiguous run of the story): each scans once the
-    /// state from the segment before it in the scan's direction has arrived, and pushes it on, to the next silo at the end.
-    /// Called on every silo at once: the state's arrival, not the coordinator, says whose turn it is.
+    /// Runs one direction of a layer's scan on the listed segments (a contiguous run of the story), every head group:
+    /// each segment scans a group once that group's state from the segment before it in the scan's direction has
+    /// arrived, and pushes it on, to the next silo at the end. Called on every silo at once: the states' arrivals, not
+    /// the coordinator, say whose turn it is.
     /// </summary>
     [AlwaysInterleave]
-    Task ScanAsync(string storyId, IReadOnlyList<int> segments, ScanTurn turn, CancellationToken cancel);
+    Task ScanAsync(string storyId, IReadOnlyList<int> segments, int layer, bool reverse, CancellationToken cancel);
 
     /// <summary>
     /// Finishes the last layer's block (<paramref name="lastLayer"/>) and ends the step on each listed segment; returns

@@ -25,10 +25,11 @@ public interface ISegmentGrain : IGrainWithStringKey
 
     /// <summary>
     /// Completes when this segment holds <paramref name="input"/> for <paramref name="layer"/> of the current step (at
-    /// once when it needs none, such as the first segment of a scan direction).
+    /// once when it needs none, such as the first segment of a scan direction). <paramref name="group"/> is the head
+    /// group of a scan state; other inputs take 0.
     /// </summary>
     [AlwaysInterleave]
-    Task WhenArrivedAsync(int layer, SegmentInput input, CancellationToken cancel);
+    Task WhenArrivedAsync(int layer, SegmentInput input, int group, CancellationToken cancel);
 
     /// <summary>Phase 1: adaLN and local attention over this segment's window (halo from segment k − 1).</summary>
     Task AttendAsync(int layer, CancellationToken cancel);
@@ -37,15 +38,15 @@ public interface ISegmentGrain : IGrainWithStringKey
     Task PrepareForwardAsync(int layer, CancellationToken cancel);
 
     /// <summary>
-    /// Runs this segment's run of the scan (phases 2 and 3) from the state the previous segment pushed here (or the
-    /// layer's initial state for the first run), then pushes the state straight to the next segment's silo and the
+    /// Runs this segment's run of the scan (phases 2 and 3) for one head group from the state the previous segment
+    /// pushed here (or the layer's initial state for the first run), then pushes the state straight to the next segment's silo and the
     /// outputs of straddling mini-batches straight to their owners. Only control passes through the coordinator.
     /// </summary>
     Task ScanAsync(ScanTurn turn, CancellationToken cancel);
 
-    /// <summary>The scan state from the previous segment, for this segment's next <see cref="ScanAsync"/>.</summary>
+    /// <summary>A head group's scan state from the previous segment, for this segment's <see cref="ScanAsync"/> of that group.</summary>
     [AlwaysInterleave, OneWay]
-    Task ReceiveScanStateAsync(int layer, bool reverse, byte[] state, int attempt, CancellationToken cancel);
+    Task ReceiveScanStateAsync(int layer, bool reverse, int group, byte[] state, int attempt, CancellationToken cancel);
 
     /// <summary>Outputs of this segment's tokens that a later run computed (their mini-batch straddled the boundary).</summary>
     [AlwaysInterleave, OneWay]

@@ -19,11 +19,17 @@ public sealed record StepStart(int Step, int Timestep);
 /// <summary>The sampler update of step i with CFG scale s.</summary>
 public sealed record StepEnd(int Step, int Steps, double GuidanceScale);
 
-/// <summary>One run of the scan: the layer and the direction.</summary>
-public sealed record ScanTurn(int Layer, bool Reverse);
+/// <summary>
+/// One run of the scan: the layer, the direction and the head group. Heads scan independently, so each group of heads
+/// passes from segment to segment on its own: a segment scans group g + 1 while the next segment scans group g.
+/// </summary>
+public sealed record ScanTurn(int Layer, bool Reverse, int Group);
 
-/// <summary>Scan outputs [B, H, Count, d] for direction positions FirstPosition .. FirstPosition + Count − 1 of one segment.</summary>
-public sealed record ScanOutputs(int Segment, int Layer, bool Reverse, int FirstPosition, int Count, float[] Output, int Attempt);
+/// <summary>
+/// Scan outputs [B, heads of the group, Count, d] of one head group for direction positions FirstPosition ..
+/// FirstPosition + Count − 1 of one segment.
+/// </summary>
+public sealed record ScanOutputs(int Segment, int Layer, bool Reverse, int Group, int FirstPosition, int Count, float[] Output, int Attempt);
 
 /// <summary>
 /// What a segment waits for from its neighbours before a phase: the last frame of segment k − 1 (before attention), the

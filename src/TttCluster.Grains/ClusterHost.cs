@@ -1,5 +1,6 @@
 using TttCluster.Abstractions;
 using TttCluster.Model;
+using TttCluster.Model.Ttt;
 using TttCluster.Runtime;
 
 namespace TttCluster.Grains;
@@ -23,7 +24,7 @@ public static class ClusterHost
         cluster.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, cluster, cluster, checkpoints, subscriptions));
         cluster.Register<IStoryGrain>((key, _) => new StoryGrain(key, subscriptions));
         // A silo grain lives on the silo it describes (key = silo id).
-        cluster.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, cluster, relay), key => cluster.LocalSilos.ToList().FindIndex(s => s.Id == key));
+        cluster.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, cluster, relay, ScanGroups.For(model.Config)), key => cluster.LocalSilos.ToList().FindIndex(s => s.Id == key));
         return cluster;
     }
 

@@ -182,9 +182,9 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         for (int layer = 0; layer <= last; layer++)
         {
             int l = layer;
-            await OnAllSilos((silo, segments, token) => silo.ScanAsync(job.StoryId, segments, new ScanTurn(l, Reverse: false), token));
+            await OnAllSilos((silo, segments, token) => silo.ScanAsync(job.StoryId, segments, l, reverse: false, token));
             await OnAllSilos((silo, segments, token) => silo.RunPhaseAsync(job.StoryId, segments, SegmentPhase.FinishForward, l, token));
-            await OnAllSilos((silo, segments, token) => silo.ScanAsync(job.StoryId, segments, new ScanTurn(l, Reverse: true), token));
+            await OnAllSilos((silo, segments, token) => silo.ScanAsync(job.StoryId, segments, l, reverse: true, token));
             if (l < last) await OnAllSilos((silo, segments, token) => silo.RunPhaseAsync(job.StoryId, segments, SegmentPhase.FinishBlockThenAttention, l, token));
         }
         var end = new StepEnd(step, job.Steps, NoiseSchedule.GuidanceScale(step, job.Steps, job.Guidance, job.GuidancePower));

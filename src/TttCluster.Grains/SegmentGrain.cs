@@ -21,6 +21,8 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     private float[] _latents = [];
     private float[] _residual = [], _attnOut = [], _z = [];
     private TttInputs? _scanInputs;
+    private int _groupsScanned;   // head groups of the current direction scanned here; the inputs go after the last
+    private readonly ScanGroups _groups = ScanGroups.For(model.Config);
     private volatile SegmentInbox? _inbox;   // what neighbours pushed in the current attempt
 
     /// <summary>The attempt this activation was last initialised for (−1: never), so a silo can tell old from new.</summary>
@@ -80,7 +82,7 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         return Task.CompletedTask;
     }
 
-    Task ISegmentGrain.WhenArrivedAsync(int layer, SegmentInput input, CancellationToken cancel)
+    Task ISegmentGrain.WhenArrivedAsync(int layer, SegmentInput input, int group, CancellationToken cancel)
     {
         bool needed = input switch
         {
@@ -90,7 +92,7 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
             SegmentInput.ReverseState => Index + 1 < _layout.Segments,
             _ => true,
         };
-        return needed ? Inbox.Arrived(_step, layer, input).WaitAsync(cancel) : Task.CompletedTask;
+        return needed ? Inbox.Arrived(_step, layer, input, group).WaitAsync(cancel) : Task.CompletedTask;
     }
 
     async Task ISegmentGrain.AttendAsync(int layer, CancellationToken cancel)
@@ -119,21 +121,25 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
 
     async Task ISegmentGrain.ScanAsync(ScanTurn turn, CancellationToken cancel)
     {
-        Report(turn.Layer, turn.Reverse ? "reverse scan" : "forward scan");
+        if (turn.Group == 0) Report(turn.Layer, turn.Reverse ? "reverse scan" : "forward scan");
         var cfg = model.Config;
         var block = model.Dit.Blocks[turn.Layer];
         var direction = new ScanDirection(turn.Reverse);
+        int firstHead = _groups.FirstHead(turn.Group), heads = _groups.HeadsPerGroup, d = cfg.HeadDim, hidden = 4 * d;
         bool isFirst = direction.Reverse ? Index == _layout.Segments - 1 : Index == 0;
         ScanState state;
-        if (isFirst) state = ScanState.Initial(Streams, cfg.Heads, cfg.HeadDim, block.W1, block.B1, block.W2, block.B2);
-        else if (Inbox.PushedState is { } pushed && pushed.Layer == turn.Layer && pushed.Reverse == turn.Reverse) state = ScanState.FromBytes(pushed.State);
-        else throw new InvalidOperationException($"segment {Index}: no scan state arrived from the previous segment for layer {turn.Layer} ({(turn.Reverse ? "reverse" : "forward")})");
-        Inbox.PushedState = null;
+        if (isFirst)
+            state = ScanState.Initial(Streams, heads, d, block.W1.AsSpan(firstHead * d * hidden, heads * d * hidden), block.B1.AsSpan(firstHead * hidden, heads * hidden),
+                block.W2.AsSpan(firstHead * hidden * d, heads * hidden * d), block.B2.AsSpan(firstHead * d, heads * d));
+        else if (Inbox.TakeState(turn.Layer, turn.Reverse, turn.Group, out byte[] pushed)) state = ScanState.FromBytes(pushed);
+        else throw new InvalidOperationException($"segment {Index}: no scan state of head group {turn.Group} arrived from the previous segment for layer {turn.Layer} ({(turn.Reverse ? "reverse" : "forward")})");
 
         int runStart = direction.RunStart(_layout, Index);
         bool isLast = direction.IsLastRun(_layout, Index);
-        ScanResult result = TttScanner.Scan(state, _scanInputs!, runStart, isLast, cfg.MiniBatch, block.TttLnWeight, block.TttLnBias, cfg.LayerNormEps);
-        _scanInputs = null;
+        var inputs = (_scanInputs ?? throw new InvalidOperationException($"segment {Index}: scanned before its scan inputs were prepared")).SliceHeads(firstHead, heads);
+        ScanResult result = TttScanner.Scan(state, inputs, runStart, isLast, cfg.MiniBatch,
+            block.TttLnWeight.AsSpan(firstHead * d, heads * d), block.TttLnBias.AsSpan(firstHead * d, heads * d), cfg.LayerNormEps);
+        if (++_groupsScanned == _groups.Count) _scanInputs = null;
 
         // Outputs before this run's start finished a mini-batch that began in earlier segments: straight to their owners.
         var deliveries = new List<Task>();
@@ -142,21 +148,19 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         {
             int owner = OwnerOf(direction, position);
             int ownerEnd = Math.Min(direction.RunStart(_layout, owner) + _layout.ChunkLength(owner), runStart);
-            var outputs = new ScanOutputs(owner, turn.Layer, turn.Reverse, position, ownerEnd - position, Slice(result, position, ownerEnd - position), _setup.Attempt);
+            var outputs = new ScanOutputs(owner, turn.Layer, turn.Reverse, turn.Group, position, ownerEnd - position, Slice(result, position, ownerEnd - position), _setup.Attempt);
             deliveries.Add(Segment(owner).DeliverScanOutputAsync(outputs, cancel));
             position = ownerEnd;
         }
-        if (end > runStart) Store(Inbox, result, runStart, end - runStart, runStart);
+        if (end > runStart) Store(Inbox, turn.Group, result, runStart, end - runStart, runStart);
         if (!isLast)
-            deliveries.Add(Segment(direction.Reverse ? Index - 1 : Index + 1).ReceiveScanStateAsync(turn.Layer, turn.Reverse, state.ToBytes(), _setup.Attempt, cancel));
+            deliveries.Add(Segment(direction.Reverse ? Index - 1 : Index + 1).ReceiveScanStateAsync(turn.Layer, turn.Reverse, turn.Group, state.ToBytes(), _setup.Attempt, cancel));
         await Task.WhenAll(deliveries);
     }
 
-    Task ISegmentGrain.ReceiveScanStateAsync(int layer, bool reverse, byte[] state, int attempt, CancellationToken cancel)
+    Task ISegmentGrain.ReceiveScanStateAsync(int layer, bool reverse, int group, byte[] state, int attempt, CancellationToken cancel)
     {
-        if (InboxOf(attempt) is not { } inbox) return Task.CompletedTask;   // late, from an abandoned attempt
-        inbox.PushedState = (layer, reverse, state);
-        inbox.Signal(_step, layer, reverse ? SegmentInput.ReverseState : SegmentInput.ForwardState);
+        InboxOf(attempt)?.PutState(_step, layer, reverse, group, state);   // none: late, from an abandoned attempt
         return Task.CompletedTask;
     }
 
@@ -164,7 +168,7 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     {
         if (InboxOf(outputs.Attempt) is not { } inbox) return Task.CompletedTask;   // late, from an abandoned attempt
         var result = new ScanResult(outputs.FirstPosition, outputs.Count, outputs.Output);
-        Store(inbox, result, outputs.FirstPosition, outputs.Count, new ScanDirection(outputs.Reverse).RunStart(_layout, Index));
+        Store(inbox, outputs.Group, result, outputs.FirstPosition, outputs.Count, new ScanDirection(outputs.Reverse).RunStart(_layout, Index));
         return Task.CompletedTask;
     }
 
@@ -200,6 +204,7 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     private void StartDirection(TttInputs inputs, int layer, bool reverse)
     {
         _scanInputs = inputs;
+        _groupsScanned = 0;
         var inbox = Inbox;
         inbox.ScanOutput = new float[inputs.Q.Length];
         inbox.ScanOutputDirection = (layer, reverse);
@@ -209,28 +214,31 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     private int OwnerOf(ScanDirection direction, int position) =>
         _layout.SegmentOfScanPosition(direction.Reverse ? _layout.TotalTokens - 1 - position : position);
 
-    private int HeadsTimesStreams => Streams * model.Config.Heads;
-
-    /// <summary>Copies result rows [position, position + count) into the inbox's output buffer; signals when it is full.</summary>
-    private void Store(SegmentInbox inbox, ScanResult result, int position, int count, int runStart)
+    /// <summary>
+    /// Copies a head group's result rows [position, position + count) into the inbox's output buffer [B, H, C, d];
+    /// signals when every row of every group is in.
+    /// </summary>
+    private void Store(SegmentInbox inbox, int group, ScanResult result, int position, int count, int runStart)
     {
-        int d = model.Config.HeadDim, chunk = _layout.ChunkLength(Index);
-        for (int bh = 0; bh < HeadsTimesStreams; bh++)
-            result.Output.AsSpan((bh * result.Count + position - result.FirstPosition) * d, count * d)
-                .CopyTo(inbox.ScanOutput.AsSpan((bh * chunk + position - runStart) * d));
-        // The own run and the deliveries store disjoint rows, possibly at the same time; the last one completes the set.
-        if (Interlocked.Add(ref inbox.ScanOutputRows, count) == chunk)
+        int d = model.Config.HeadDim, heads = model.Config.Heads, chunk = _layout.ChunkLength(Index), firstHead = _groups.FirstHead(group);
+        for (int b = 0; b < Streams; b++)
+            for (int h = 0; h < _groups.HeadsPerGroup; h++)
+                result.Output.AsSpan(((b * _groups.HeadsPerGroup + h) * result.Count + position - result.FirstPosition) * d, count * d)
+                    .CopyTo(inbox.ScanOutput.AsSpan(((b * heads + firstHead + h) * chunk + position - runStart) * d));
+        // The own runs and the deliveries store disjoint pieces, possibly at the same time; the last one completes the set.
+        if (Interlocked.Add(ref inbox.ScanOutputRows, count) == chunk * _groups.Count)
         {
             var (layer, reverse) = inbox.ScanOutputDirection;
             inbox.Signal(_step, layer, reverse ? SegmentInput.ReverseOutputs : SegmentInput.ForwardOutputs);
         }
     }
 
+    /// <summary>Rows [position, position + count) of a head group's result, [B, heads of the group, count, d].</summary>
     private float[] Slice(ScanResult result, int position, int count)
     {
-        int d = model.Config.HeadDim;
-        var slice = new float[HeadsTimesStreams * count * d];
-        for (int bh = 0; bh < HeadsTimesStreams; bh++)
+        int d = model.Config.HeadDim, items = Streams * _groups.HeadsPerGroup;
+        var slice = new float[items * count * d];
+        for (int bh = 0; bh < items; bh++)
             result.Output.AsSpan((bh * result.Count + position - result.FirstPosition) * d, count * d).CopyTo(slice.AsSpan(bh * count * d));
         return slice;
     }
@@ -242,7 +250,7 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         if (!reverse) return output;
         int d = model.Config.HeadDim, chunk = _layout.ChunkLength(Index);
         var ordered = new float[output.Length];
-        for (int bh = 0; bh < HeadsTimesStreams; bh++)
+        for (int bh = 0; bh < Streams * model.Config.Heads; bh++)
             for (int r = 0; r < chunk; r++)
                 output.AsSpan((bh * chunk + chunk - 1 - r) * d, d).CopyTo(ordered.AsSpan((bh * chunk + r) * d));
         return ordered;

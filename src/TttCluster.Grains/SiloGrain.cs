@@ -1,4 +1,5 @@
 using TttCluster.Abstractions;
+using TttCluster.Model.Ttt;
 using TttCluster.Runtime;
 
 namespace TttCluster.Grains;
@@ -8,7 +9,7 @@ namespace TttCluster.Grains;
 /// a coordinator runs each part of a step on all of a story's segments here in one call. It keeps no state, so its
 /// calls interleave: several stories run here at once.
 /// </summary>
-public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay progress) : ISiloGrain
+public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay progress, ScanGroups groups) : ISiloGrain
 {
     Task<SiloStatus> ISiloGrain.GetStatusAsync(CancellationToken cancel) =>
         Task.FromResult(new SiloStatus(silo.Id, silo.Capacity, silo.ActivationCount));
@@ -23,16 +24,20 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
     Task ISiloGrain.RunPhaseAsync(string storyId, IReadOnlyList<int> segments, SegmentPhase phase, int layer, CancellationToken cancel) =>
         OnEach(storyId, segments, (segment, token) => Run(segment, phase, layer, token), cancel);
 
-    // Every segment waits for its state at once; the arrivals order them. So the next segment starts the moment the state
-    // is pushed to it, not when the previous one's call has also finished delivering straddling outputs to other silos.
-    Task ISiloGrain.ScanAsync(string storyId, IReadOnlyList<int> segments, ScanTurn turn, CancellationToken cancel)
+    // Every (segment, head group) waits for its state at once; the arrivals order them. So a segment scans a group the
+    // moment its state is pushed, while the next segment may already scan the group before: the groups pipeline through
+    // the segments, and a silo's cores work on different segments instead of splitting each segment's small scan.
+    Task ISiloGrain.ScanAsync(string storyId, IReadOnlyList<int> segments, int layer, bool reverse, CancellationToken cancel)
     {
-        var state = turn.Reverse ? SegmentInput.ReverseState : SegmentInput.ForwardState;
-        return OnEach(storyId, segments, async (segment, token) =>
+        var state = reverse ? SegmentInput.ReverseState : SegmentInput.ForwardState;
+        var cells = segments.SelectMany(k => Enumerable.Range(0, groups.Count).Select(g => (Segment: k, Group: g))).ToArray();
+        return FanOut.AllAsync(cells.Select<(int Segment, int Group), Func<CancellationToken, Task<bool>>>(cell => async token =>
         {
-            await segment.WhenArrivedAsync(turn.Layer, state, token);
-            await segment.ScanAsync(turn, token);
-        }, cancel);
+            var segment = Segment(storyId, cell.Segment);
+            await segment.WhenArrivedAsync(layer, state, cell.Group, token);
+            await segment.ScanAsync(new ScanTurn(layer, reverse, cell.Group), token);
+            return true;
+        }), cancel);
     }
 
     async Task<float[]> ISiloGrain.EndStepAsync(string storyId, IReadOnlyList<int> segments, int lastLayer, StepEnd end, CancellationToken cancel)
@@ -73,7 +78,7 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
         switch (phase)
         {
             case SegmentPhase.FinishForward:
-                await segment.WhenArrivedAsync(layer, SegmentInput.ForwardOutputs, cancel);
+                await segment.WhenArrivedAsync(layer, SegmentInput.ForwardOutputs, 0, cancel);
                 await segment.FinishForwardAsync(layer, cancel);
                 break;
             case SegmentPhase.FinishBlockThenAttention:
@@ -87,15 +92,15 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
 
     private static async Task AttentionAndScanInputs(ISegmentGrain segment, int layer, CancellationToken cancel)
     {
-        await segment.WhenArrivedAsync(layer, SegmentInput.HaloInput, cancel);    // pushed by segment k − 1
+        await segment.WhenArrivedAsync(layer, SegmentInput.HaloInput, 0, cancel);    // pushed by segment k − 1
         await segment.AttendAsync(layer, cancel);
-        await segment.WhenArrivedAsync(layer, SegmentInput.HaloOutput, cancel);   // pushed by segment k + 1's attention
+        await segment.WhenArrivedAsync(layer, SegmentInput.HaloOutput, 0, cancel);   // pushed by segment k + 1's attention
         await segment.PrepareForwardAsync(layer, cancel);
     }
 
     private static async Task FinishBlock(ISegmentGrain segment, int layer, CancellationToken cancel)
     {
-        await segment.WhenArrivedAsync(layer, SegmentInput.ReverseOutputs, cancel);
+        await segment.WhenArrivedAsync(layer, SegmentInput.ReverseOutputs, 0, cancel);
         await segment.FinishBlockAsync(layer, cancel);
     }
 

@@ -1,6 +1,7 @@
 using TttCluster.Abstractions;
 using TttCluster.Grains;
 using TttCluster.Model;
+using TttCluster.Model.Ttt;
 using TttCluster.Runtime;
 using TttCluster.Runtime.Transport;
 
@@ -61,7 +62,7 @@ local.AddSilo(id, capacity, new ClusterHost.SiloServices(model));
 var router = new RoutedGrainFactory(local, new SocketGrainInvoker(local.CallDeadline));
 var progress = new ProgressRelay(router);
 local.Register<ISegmentGrain>((_, silo) => new SegmentGrain(model, router, progress, silo.Id));
-local.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, router, progress));
+local.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, router, progress, ScanGroups.For(model.Config)));
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();

@@ -106,10 +106,10 @@ public class InProcessClusterTests
         public Task ReceiveHaloInputAsync(int step, int layer, float[] lastFrame, int attempt, CancellationToken cancel) => Task.CompletedTask;
         public Task ReceiveHaloOutputAsync(int layer, float[] haloOutput, int attempt, CancellationToken cancel) => Task.CompletedTask;
         public Task AttendAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
-        public Task WhenArrivedAsync(int layer, SegmentInput input, CancellationToken cancel) => Task.CompletedTask;
+        public Task WhenArrivedAsync(int layer, SegmentInput input, int group, CancellationToken cancel) => Task.CompletedTask;
         public Task PrepareForwardAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
         public Task ScanAsync(ScanTurn turn, CancellationToken cancel) => Task.CompletedTask;
-        public Task ReceiveScanStateAsync(int layer, bool reverse, byte[] state, int attempt, CancellationToken cancel) => Task.CompletedTask;
+        public Task ReceiveScanStateAsync(int layer, bool reverse, int group, byte[] state, int attempt, CancellationToken cancel) => Task.CompletedTask;
         public Task DeliverScanOutputAsync(ScanOutputs outputs, CancellationToken cancel) => Task.CompletedTask;
         public Task FinishForwardAsync(int layer, CancellationToken cancel) => Task.CompletedTask;
         public Task FinishBlockAsync(int layer, CancellationToken cancel) => Task.CompletedTask;

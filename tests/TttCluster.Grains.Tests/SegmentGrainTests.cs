@@ -20,10 +20,14 @@ public class SegmentGrainTests
         await segment.BeginStepAsync(new StepStart(0, 999), CancellationToken.None);
 
         var block = model.Dit.Blocks[0];
-        byte[] stale = ScanState.Initial(2, cfg.Heads, cfg.HeadDim, block.W1, block.B1, block.W2, block.B2).ToBytes();
-        await segment.ReceiveScanStateAsync(0, false, stale, attempt: 0, CancellationToken.None);
+        int d = cfg.HeadDim, hidden = 4 * d;   // group 0 holds the first head(s)
+        int heads = ScanGroups.For(cfg).HeadsPerGroup;
+        byte[] stale = ScanState.Initial(2, heads, d, block.W1.AsSpan(0, heads * d * hidden), block.B1.AsSpan(0, heads * hidden),
+            block.W2.AsSpan(0, heads * hidden * d), block.B2.AsSpan(0, heads * d)).ToBytes();
+        var turn = new ScanTurn(0, Reverse: false, Group: 0);
+        await segment.ReceiveScanStateAsync(turn.Layer, turn.Reverse, turn.Group, stale, attempt: 0, CancellationToken.None);
 
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => segment.ScanAsync(new ScanTurn(0, false), CancellationToken.None));
-        Assert.Contains("no scan state arrived", e.Message);
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => segment.ScanAsync(turn, CancellationToken.None));
+        Assert.Contains("no scan state of head group 0 arrived", e.Message);
     }
 }

@@ -24,7 +24,7 @@ public class TransportTests
 
         public Task BeginStepAsync(string storyId, IReadOnlyList<int> segments, StepStart start, CancellationToken cancel) => throw new NotSupportedException("not scripted");
         public Task RunPhaseAsync(string storyId, IReadOnlyList<int> segments, SegmentPhase phase, int layer, CancellationToken cancel) => throw new NotSupportedException("not scripted");
-        public Task ScanAsync(string storyId, IReadOnlyList<int> segments, ScanTurn turn, CancellationToken cancel) => throw new NotSupportedException("not scripted");
+        public Task ScanAsync(string storyId, IReadOnlyList<int> segments, int layer, bool reverse, CancellationToken cancel) => throw new NotSupportedException("not scripted");
         public Task<float[]> EndStepAsync(string storyId, IReadOnlyList<int> segments, int lastLayer, StepEnd end, CancellationToken cancel) => throw new NotSupportedException("not scripted");
         public Task ReleaseAsync(string storyId, IReadOnlyList<int> segments, int attempt, CancellationToken cancel) => throw new NotSupportedException("not scripted");
         public Task ForgetStoryAsync(string storyId, int segments, CancellationToken cancel) => throw new NotSupportedException("not scripted");
@@ -150,13 +150,13 @@ public class TransportTests
     [Fact]
     public void Codec_RoundTripsMessages()
     {
-        var outputs = new ScanOutputs(3, 1, true, 40, 8, [1.5f, -0f, float.NaN, float.MaxValue], 2);
+        var outputs = new ScanOutputs(3, 1, true, 5, 40, 8, [1.5f, -0f, float.NaN, float.MaxValue], 2);
         var job = new StoryJob("s", 2, [1, 2], [3], [], 20, 4.5, 1.0);
         var values = BinaryCodec.Deserialize(BinaryCodec.Serialize([outputs, job, (byte[]?)null, new[] { "a", "ü" }],
             [typeof(ScanOutputs), typeof(StoryJob), typeof(byte[]), typeof(IReadOnlyList<string>)]),
             [typeof(ScanOutputs), typeof(StoryJob), typeof(byte[]), typeof(IReadOnlyList<string>)]);
         var back = (ScanOutputs)values[0]!;
-        Assert.Equal((3, 1, true, 40, 8, 2), (back.Segment, back.Layer, back.Reverse, back.FirstPosition, back.Count, back.Attempt));
+        Assert.Equal((3, 1, true, 5, 40, 8, 2), (back.Segment, back.Layer, back.Reverse, back.Group, back.FirstPosition, back.Count, back.Attempt));
         Assert.Equal(outputs.Output.Select(BitConverter.SingleToInt32Bits), back.Output.Select(BitConverter.SingleToInt32Bits));
         var jobBack = (StoryJob)values[1]!;
         Assert.Equal((job.StoryId, job.Segments, job.Steps, job.Guidance), (jobBack.StoryId, jobBack.Segments, jobBack.Steps, jobBack.Guidance));
@@ -168,7 +168,7 @@ public class TransportTests
     public void Codec_RejectsEveryTruncationAndBadValueWithAFormatException()
     {
         Type[] types = [typeof(ScanOutputs)];
-        byte[] good = BinaryCodec.Serialize([new ScanOutputs(1, 0, false, 0, 2, new float[32], 0)], types);
+        byte[] good = BinaryCodec.Serialize([new ScanOutputs(1, 0, false, 0, 0, 2, new float[32], 0)], types);
         for (int length = 0; length < good.Length; length++)
         {
             var e = Assert.Throws<FormatException>(() => BinaryCodec.Deserialize(good.AsSpan(0, length), types));
@@ -179,7 +179,7 @@ public class TransportTests
         badBool[1 + 4 + 4] = 2;                                                                          // Reverse: not 0/1
         Assert.Contains("bool", Assert.Throws<FormatException>(() => BinaryCodec.Deserialize(badBool, types)).Message);
         var oddFloats = (byte[])good.Clone();
-        oddFloats[1 + 4 + 4 + 1 + 4 + 4] = 3;                                                            // 3 bytes of floats
+        oddFloats[1 + 4 + 4 + 1 + 4 + 4 + 4] = 3;                                                        // 3 bytes of floats
         Assert.Throws<FormatException>(() => BinaryCodec.Deserialize(oddFloats, types));
         byte[] hugeList = [0xff, 0xff, 0xff, 0x7f];
         Assert.Contains("cannot fit", Assert.Throws<FormatException>(() => BinaryCodec.Deserialize(hugeList, [typeof(IReadOnlyList<string>)])).Message);
