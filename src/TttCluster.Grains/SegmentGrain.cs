@@ -128,17 +128,17 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         int firstHead = _groups.FirstHead(turn.Group), heads = _groups.HeadsPerGroup, d = cfg.HeadDim, hidden = 4 * d;
         bool isFirst = direction.Reverse ? Index == _layout.Segments - 1 : Index == 0;
         ScanState state;
+        int g = turn.Group;
         if (isFirst)
-            state = ScanState.Initial(Streams, heads, d, block.W1.AsSpan(firstHead * d * hidden, heads * d * hidden), block.B1.AsSpan(firstHead * hidden, heads * hidden),
-                block.W2.AsSpan(firstHead * hidden * d, heads * hidden * d), block.B2.AsSpan(firstHead * d, heads * d));
+            state = ScanState.Initial(Streams, heads, d, _groups.Of(block.W1, g, d * hidden), _groups.Of(block.B1, g, hidden),
+                _groups.Of(block.W2, g, hidden * d), _groups.Of(block.B2, g, d));
         else if (Inbox.TakeState(turn.Layer, turn.Reverse, turn.Group, out byte[] pushed)) state = ScanState.FromBytes(pushed);
         else throw new InvalidOperationException($"segment {Index}: no scan state of head group {turn.Group} arrived from the previous segment for layer {turn.Layer} ({(turn.Reverse ? "reverse" : "forward")})");
 
         int runStart = direction.RunStart(_layout, Index);
         bool isLast = direction.IsLastRun(_layout, Index);
         var inputs = (_scanInputs ?? throw new InvalidOperationException($"segment {Index}: scanned before its scan inputs were prepared")).SliceHeads(firstHead, heads);
-        ScanResult result = TttScanner.Scan(state, inputs, runStart, isLast, cfg.MiniBatch,
-            block.TttLnWeight.AsSpan(firstHead * d, heads * d), block.TttLnBias.AsSpan(firstHead * d, heads * d), cfg.LayerNormEps);
+        ScanResult result = TttScanner.Scan(state, inputs, runStart, isLast, cfg.MiniBatch, _groups.Of(block.TttLnWeight, g, d), _groups.Of(block.TttLnBias, g, d), cfg.LayerNormEps);
         if (++_groupsScanned == _groups.Count) _scanInputs = null;
 
         // Outputs before this run's start finished a mini-batch that began in earlier segments: straight to their owners.

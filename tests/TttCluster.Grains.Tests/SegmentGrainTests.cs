@@ -20,10 +20,10 @@ public class SegmentGrainTests
         await segment.BeginStepAsync(new StepStart(0, 999), CancellationToken.None);
 
         var block = model.Dit.Blocks[0];
-        int d = cfg.HeadDim, hidden = 4 * d;   // group 0 holds the first head(s)
-        int heads = ScanGroups.For(cfg).HeadsPerGroup;
-        byte[] stale = ScanState.Initial(2, heads, d, block.W1.AsSpan(0, heads * d * hidden), block.B1.AsSpan(0, heads * hidden),
-            block.W2.AsSpan(0, heads * hidden * d), block.B2.AsSpan(0, heads * d)).ToBytes();
+        int d = cfg.HeadDim, hidden = 4 * d;
+        var groups = ScanGroups.For(cfg);
+        byte[] stale = ScanState.Initial(2, groups.HeadsPerGroup, d, groups.Of(block.W1, 0, d * hidden), groups.Of(block.B1, 0, hidden),
+            groups.Of(block.W2, 0, hidden * d), groups.Of(block.B2, 0, d)).ToBytes();
         var turn = new ScanTurn(0, Reverse: false, Group: 0);
         await segment.ReceiveScanStateAsync(turn.Layer, turn.Reverse, turn.Group, stale, attempt: 0, CancellationToken.None);
 

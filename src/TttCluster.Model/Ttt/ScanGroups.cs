@@ -38,6 +38,10 @@ public sealed record ScanGroups(int Count, int HeadsPerGroup)
         return new ScanGroups(1, heads);
     }
 
+    /// <summary>The part of a head-major array (<paramref name="perHead"/> floats a head) that belongs to <paramref name="group"/>.</summary>
+    public ReadOnlySpan<float> Of(ReadOnlySpan<float> headMajor, int group, int perHead) =>
+        headMajor.Slice(FirstHead(group) * perHead, HeadsPerGroup * perHead);
+
     /// <summary>The first head of <paramref name="group"/>.</summary>
     public int FirstHead(int group) =>
         group >= 0 && group < Count ? group * HeadsPerGroup

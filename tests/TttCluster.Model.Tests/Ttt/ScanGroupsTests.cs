@@ -58,12 +58,11 @@ public class ScanGroupsTests
         for (int g = 0; g < groups.Count; g++)
         {
             int h0 = groups.FirstHead(g), n = groups.HeadsPerGroup;
-            var state = ScanState.Initial(batch, n, d, w1.AsSpan(h0 * d * hidden, n * d * hidden), b1.AsSpan(h0 * hidden, n * hidden),
-                w2.AsSpan(h0 * hidden * d, n * hidden * d), b2.AsSpan(h0 * d, n * d));
+            var state = ScanState.Initial(batch, n, d, groups.Of(w1, g, d * hidden), groups.Of(b1, g, hidden), groups.Of(w2, g, hidden * d), groups.Of(b2, g, d));
             // Through bytes, as a state goes from silo to silo.
-            var part1 = TttScanner.Scan(state, first.SliceHeads(h0, n), 0, isLast: false, miniBatch, gamma.AsSpan(h0 * d, n * d), beta.AsSpan(h0 * d, n * d), 1e-6f);
+            var part1 = TttScanner.Scan(state, first.SliceHeads(h0, n), 0, isLast: false, miniBatch, groups.Of(gamma, g, d), groups.Of(beta, g, d), 1e-6f);
             state = ScanState.FromBytes(state.ToBytes());
-            var part2 = TttScanner.Scan(state, second.SliceHeads(h0, n), firstRun, isLast: true, miniBatch, gamma.AsSpan(h0 * d, n * d), beta.AsSpan(h0 * d, n * d), 1e-6f);
+            var part2 = TttScanner.Scan(state, second.SliceHeads(h0, n), firstRun, isLast: true, miniBatch, groups.Of(gamma, g, d), groups.Of(beta, g, d), 1e-6f);
 
             AssertGroupEqual(wholeFirst, part1, h0, n);
             AssertGroupEqual(wholeSecond, part2, h0, n);
