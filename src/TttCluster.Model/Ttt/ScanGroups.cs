@@ -23,8 +23,10 @@ public sealed record ScanGroups(int Count, int HeadsPerGroup)
     /// <summary>The groups for <paramref name="config"/>: Tiny (4 small heads) gets 2, CogVideoX5B (48 heads) 8.</summary>
     public static ScanGroups For(ModelConfig config)
     {
-        // Per token and head, the inner model's forward, gradient and update are about six d × 4d products.
-        double headFlops = 2.0 * config.FramesPerSegment * config.TokensPerFrame * 6 * 2.0 * config.HeadDim * config.TtHidden;
+        // A segment's scan runs over its text and video tokens; per token and head, the inner model's forward, gradient
+        // and update are about six d × 4d products.
+        int tokens = config.TextTokensPerSegment + config.FramesPerSegment * config.TokensPerFrame;
+        double headFlops = 2.0 * tokens * 6 * 2.0 * config.HeadDim * config.TtHidden;
         return For(config.Heads, headFlops);
     }
 

@@ -21,7 +21,7 @@ public class ScanGroupsTests
     [Fact]
     public void For_GivesEachGroupEnoughWork()
     {
-        Assert.Equal(new ScanGroups(2, 2), ScanGroups.For(ModelConfig.Tiny()));          // one head's segment: 1.8 MFLOP
+        Assert.Equal(new ScanGroups(2, 2), ScanGroups.For(ModelConfig.Tiny()));          // one head's segment: 2.8 MFLOP
         Assert.Equal(new ScanGroups(8, 6), ScanGroups.For(ModelConfig.CogVideoX5B()));
         Assert.Equal(new ScanGroups(1, 4), ScanGroups.For(4, headFlops: 1e5));
     }
