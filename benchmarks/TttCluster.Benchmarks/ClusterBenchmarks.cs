@@ -89,10 +89,11 @@ public static class ClusterBenchmarks
             int key = 5 + i;
             times.Add(await Time(() => Push(key)) * 1000);
         }
-        times.Sort();
-        r.Add("handoff_6_35mb_median_ms", times[times.Count / 2], "ms", $"{state.Length / 1e6:N2} MB over the grain connection (TCP) on loopback, process to process, until the receiver has it (target ≤ 5 ms)");
+        times.Sort();   // for the p99; the median is Median's
+        double median = Median(times);
+        r.Add("handoff_6_35mb_median_ms", median, "ms", $"{state.Length / 1e6:N2} MB over the grain connection (TCP) on loopback, process to process, until the receiver has it (target ≤ 5 ms)");
         r.Add("handoff_6_35mb_p99_ms", times[(int)(times.Count * 0.99)], "ms");
-        r.Add("handoff_6_35mb_gb_per_s", state.Length / (times[times.Count / 2] / 1000) / 1e9, "GB/s");
+        r.Add("handoff_6_35mb_gb_per_s", state.Length / (median / 1000) / 1e9, "GB/s");
     }
 
     private delegate StoryJob JobFactory(string id, int scenes, ulong seed, out RenderRequest request);
@@ -135,25 +136,27 @@ public static class ClusterBenchmarks
     /// </summary>
     private static async Task CriticalPath(BenchmarkResults r, ModelBundle model, JobFactory job)
     {
+        const int segments = 20;
         var cluster = ClusterHost.StartInProcess(model, 1);
         var silo = cluster.LocalSilos[0];
         silo.OneCallAtATime = true;
-        await cluster.GetGrain<ICoordinatorGrain>("warm").RenderLatentsAsync(job("warm", 20, 9, out _), null, CancellationToken.None);
+        await cluster.GetGrain<ICoordinatorGrain>("warm").RenderLatentsAsync(job("warm", segments, 9, out _), null, CancellationToken.None);
         silo.RecordCalls = true;
-        await cluster.GetGrain<ICoordinatorGrain>("measured").RenderLatentsAsync(job("measured", 20, 1, out _), null, CancellationToken.None);
+        await cluster.GetGrain<ICoordinatorGrain>("measured").RenderLatentsAsync(job("measured", segments, 1, out _), null, CancellationToken.None);
         var calls = silo.Calls.Where(c => c.Key.StartsWith("measured/", StringComparison.Ordinal)).ToArray();   // segment calls
 
-        int[] placement = ContiguousPlacement.Assign(20, [1, 1, 1]);
-        int SiloOf(Silo.CallRecord c) => placement[int.Parse(c.Key.AsSpan("measured/".Length))];
+        int[] placement = ContiguousPlacement.Assign(segments, [1, 1, 1]);
+        int SegmentOf(Silo.CallRecord c) => int.Parse(c.Key.AsSpan("measured/".Length));
+        int SiloOf(Silo.CallRecord c) => placement[SegmentOf(c)];
         double Seconds(Silo.CallRecord c) => (c.End - c.Start) / (double)Stopwatch.Frequency;
         int groups = ScanGroups.For(model.Config).Count;
         var scanCalls = calls.Where(c => c.Method == nameof(ISegmentGrain.ScanAsync)).ToArray();
         double scanWork = scanCalls.Sum(Seconds);
         // A segment's scan calls in start order: G cells (its head groups) for each scan of the render, forward then reverse.
-        var bySegment = scanCalls.GroupBy(c => int.Parse(c.Key.AsSpan("measured/".Length))).ToDictionary(g => g.Key, g => g.OrderBy(c => c.Start).Select(Seconds).ToArray());
+        var bySegment = scanCalls.GroupBy(SegmentOf).ToDictionary(g => g.Key, g => g.OrderBy(c => c.Start).Select(Seconds).ToArray());
         int scans = bySegment[0].Length / groups;
         double scan = Enumerable.Range(0, scans).Sum(turn =>
-            PipelinedScan(20, groups, reverse: turn % 2 == 1, k => placement[k], (k, g) => bySegment[k][turn * groups + g]));
+            PipelinedScan(segments, groups, reverse: turn % 2 == 1, k => placement[k], (k, g) => bySegment[k][turn * groups + g]));
         double parallel = 0, parallelWork = 0;
         foreach (var method in calls.Where(c => c.Method != nameof(ISegmentGrain.ScanAsync)).GroupBy(c => c.Method))
         {

@@ -19,13 +19,23 @@ public static class ClusterHost
         var cluster = new InProcessCluster();
         for (int i = 0; i < silos; i++) cluster.AddSilo($"silo-{i}", capacityPerSilo, new SiloServices(model));
         var subscriptions = new ProgressSubscriptions();
-        var relay = new ProgressRelay(cluster);
-        cluster.Register<ISegmentGrain>((_, silo) => new SegmentGrain(((SiloServices)silo.Services).Model, cluster, relay, silo.Id));
+        RegisterWorkerGrains(cluster, cluster, model);
         cluster.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, cluster, cluster, checkpoints, subscriptions));
         cluster.Register<IStoryGrain>((key, _) => new StoryGrain(key, subscriptions));
-        // A silo grain lives on the silo it describes (key = silo id).
-        cluster.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, cluster, relay, ScanGroups.For(model.Config)), key => cluster.LocalSilos.ToList().FindIndex(s => s.Id == key));
         return cluster;
+    }
+
+    /// <summary>
+    /// Registers what every silo hosts, in this process or a ttt-silo: segment grains and the silo's own grain (which
+    /// lives on the silo it describes, key = silo id). They call other grains through <paramref name="grains"/> and
+    /// share one head-group split of the scan, so the silo starts exactly the (segment, group) cells the segments expect.
+    /// </summary>
+    public static void RegisterWorkerGrains(InProcessCluster local, IGrainFactory grains, ModelBundle model)
+    {
+        var relay = new ProgressRelay(grains);
+        var groups = ScanGroups.For(model.Config);
+        local.Register<ISegmentGrain>((_, silo) => new SegmentGrain(model, grains, relay, groups, silo.Id));
+        local.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, grains, relay, groups), key => local.LocalSilos.ToList().FindIndex(s => s.Id == key));
     }
 
     /// <summary>What a silo's grains share.</summary>

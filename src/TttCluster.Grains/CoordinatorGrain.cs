@@ -172,7 +172,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         Task<T[]> FromAllSilos<T>(Func<ISiloGrain, int[], CancellationToken, Task<T>> call) =>
             FanOut.AllAsync(bySilo.Select<(ISiloGrain Silo, int[] Segments), Func<CancellationToken, Task<T>>>(s => token => call(s.Silo, s.Segments, token)), cancel);
         Task OnAllSilos(Func<ISiloGrain, int[], CancellationToken, Task> call) =>
-            FromAllSilos(async (silo, segments, token) => { await call(silo, segments, token); return true; });
+            FanOut.AllAsync(bySilo.Select<(ISiloGrain Silo, int[] Segments), Func<CancellationToken, Task>>(s => token => call(s.Silo, s.Segments, token)), cancel);
 
         // Begin (and the first attention), then per layer: forward scan, Z, reverse scan, and the block's end running
         // straight into the next layer's attention; the last layer's block ends with the step.

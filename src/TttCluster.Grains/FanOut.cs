@@ -27,4 +27,7 @@ internal static class FanOut
         catch when (first is not null) { first.Throw(); throw; }
     }
 
+    /// <summary>The same for work that returns nothing.</summary>
+    public static Task AllAsync(IEnumerable<Func<CancellationToken, Task>> work, CancellationToken cancel) =>
+        AllAsync(work.Select<Func<CancellationToken, Task>, Func<CancellationToken, Task<bool>>>(item => async token => { await item(token); return true; }), cancel);
 }

@@ -12,7 +12,7 @@ namespace TttCluster.Grains;
 /// next phase needs (the shared boundary frame, its attention output, the scan state, straddling scan outputs) into the
 /// segment's per-attempt inbox; each phase is reported as it starts.
 /// </summary>
-public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, ProgressRelay progress, string siloId) : ISegmentGrain
+public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, ProgressRelay progress, ScanGroups groups, string siloId) : ISegmentGrain
 {
     private const int Streams = 2;   // cond, uncond (classifier-free guidance as a batch of 2)
     private SegmentSetup _setup = null!;
@@ -22,7 +22,6 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     private float[] _residual = [], _attnOut = [], _z = [];
     private TttInputs? _scanInputs;
     private int _groupsScanned;   // head groups of the current direction scanned here; the inputs go after the last
-    private readonly ScanGroups _groups = ScanGroups.For(model.Config);
     private volatile SegmentInbox? _inbox;   // what neighbours pushed in the current attempt
 
     /// <summary>The attempt this activation was last initialised for (−1: never), so a silo can tell old from new.</summary>
@@ -125,21 +124,20 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         var cfg = model.Config;
         var block = model.Dit.Blocks[turn.Layer];
         var direction = new ScanDirection(turn.Reverse);
-        int firstHead = _groups.FirstHead(turn.Group), heads = _groups.HeadsPerGroup, d = cfg.HeadDim, hidden = 4 * d;
+        int g = turn.Group, d = cfg.HeadDim, hidden = cfg.TtHidden;
         bool isFirst = direction.Reverse ? Index == _layout.Segments - 1 : Index == 0;
         ScanState state;
-        int g = turn.Group;
         if (isFirst)
-            state = ScanState.Initial(Streams, heads, d, _groups.Of(block.W1, g, d * hidden), _groups.Of(block.B1, g, hidden),
-                _groups.Of(block.W2, g, hidden * d), _groups.Of(block.B2, g, d));
-        else if (Inbox.TakeState(turn.Layer, turn.Reverse, turn.Group, out byte[] pushed)) state = ScanState.FromBytes(pushed);
-        else throw new InvalidOperationException($"segment {Index}: no scan state of head group {turn.Group} arrived from the previous segment for layer {turn.Layer} ({(turn.Reverse ? "reverse" : "forward")})");
+            state = ScanState.Initial(Streams, groups.HeadsPerGroup, d, groups.Of(block.W1, g, d * hidden), groups.Of(block.B1, g, hidden),
+                groups.Of(block.W2, g, hidden * d), groups.Of(block.B2, g, d));
+        else if (Inbox.TakeState(turn.Layer, turn.Reverse, g, out byte[] pushed)) state = ScanState.FromBytes(pushed);
+        else throw new InvalidOperationException($"segment {Index}: no scan state of head group {g} arrived from the previous segment for layer {turn.Layer} ({(turn.Reverse ? "reverse" : "forward")})");
 
         int runStart = direction.RunStart(_layout, Index);
         bool isLast = direction.IsLastRun(_layout, Index);
-        var inputs = (_scanInputs ?? throw new InvalidOperationException($"segment {Index}: scanned before its scan inputs were prepared")).SliceHeads(firstHead, heads);
-        ScanResult result = TttScanner.Scan(state, inputs, runStart, isLast, cfg.MiniBatch, _groups.Of(block.TttLnWeight, g, d), _groups.Of(block.TttLnBias, g, d), cfg.LayerNormEps);
-        if (++_groupsScanned == _groups.Count) _scanInputs = null;
+        var inputs = (_scanInputs ?? throw new InvalidOperationException($"segment {Index}: scanned before its scan inputs were prepared")).SliceHeads(groups.FirstHead(g), groups.HeadsPerGroup);
+        ScanResult result = TttScanner.Scan(state, inputs, runStart, isLast, cfg.MiniBatch, groups.Of(block.TttLnWeight, g, d), groups.Of(block.TttLnBias, g, d), cfg.LayerNormEps);
+        if (++_groupsScanned == groups.Count) _scanInputs = null;
 
         // Outputs before this run's start finished a mini-batch that began in earlier segments: straight to their owners.
         var deliveries = new List<Task>();
@@ -148,13 +146,13 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         {
             int owner = OwnerOf(direction, position);
             int ownerEnd = Math.Min(direction.RunStart(_layout, owner) + _layout.ChunkLength(owner), runStart);
-            var outputs = new ScanOutputs(owner, turn.Layer, turn.Reverse, turn.Group, position, ownerEnd - position, Slice(result, position, ownerEnd - position), _setup.Attempt);
+            var outputs = new ScanOutputs(owner, turn.Layer, turn.Reverse, g, position, ownerEnd - position, Slice(result, position, ownerEnd - position), _setup.Attempt);
             deliveries.Add(Segment(owner).DeliverScanOutputAsync(outputs, cancel));
             position = ownerEnd;
         }
-        if (end > runStart) Store(Inbox, turn.Group, result, runStart, end - runStart, runStart);
+        if (end > runStart) Store(Inbox, g, result, runStart, end - runStart, runStart);
         if (!isLast)
-            deliveries.Add(Segment(direction.Reverse ? Index - 1 : Index + 1).ReceiveScanStateAsync(turn.Layer, turn.Reverse, turn.Group, state.ToBytes(), _setup.Attempt, cancel));
+            deliveries.Add(Segment(direction.Reverse ? Index - 1 : Index + 1).ReceiveScanStateAsync(turn.Layer, turn.Reverse, g, state.ToBytes(), _setup.Attempt, cancel));
         await Task.WhenAll(deliveries);
     }
 
@@ -220,13 +218,13 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     /// </summary>
     private void Store(SegmentInbox inbox, int group, ScanResult result, int position, int count, int runStart)
     {
-        int d = model.Config.HeadDim, heads = model.Config.Heads, chunk = _layout.ChunkLength(Index), firstHead = _groups.FirstHead(group);
+        int d = model.Config.HeadDim, heads = model.Config.Heads, chunk = _layout.ChunkLength(Index), firstHead = groups.FirstHead(group);
         for (int b = 0; b < Streams; b++)
-            for (int h = 0; h < _groups.HeadsPerGroup; h++)
-                result.Output.AsSpan(((b * _groups.HeadsPerGroup + h) * result.Count + position - result.FirstPosition) * d, count * d)
+            for (int h = 0; h < groups.HeadsPerGroup; h++)
+                result.Output.AsSpan(((b * groups.HeadsPerGroup + h) * result.Count + position - result.FirstPosition) * d, count * d)
                     .CopyTo(inbox.ScanOutput.AsSpan(((b * heads + firstHead + h) * chunk + position - runStart) * d));
         // The own runs and the deliveries store disjoint pieces, possibly at the same time; the last one completes the set.
-        if (Interlocked.Add(ref inbox.ScanOutputRows, count) == chunk * _groups.Count)
+        if (Interlocked.Add(ref inbox.ScanOutputRows, count) == chunk * groups.Count)
         {
             var (layer, reverse) = inbox.ScanOutputDirection;
             inbox.Signal(_step, layer, reverse ? SegmentInput.ReverseOutputs : SegmentInput.ForwardOutputs);
@@ -236,7 +234,7 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     /// <summary>Rows [position, position + count) of a head group's result, [B, heads of the group, count, d].</summary>
     private float[] Slice(ScanResult result, int position, int count)
     {
-        int d = model.Config.HeadDim, items = Streams * _groups.HeadsPerGroup;
+        int d = model.Config.HeadDim, items = Streams * groups.HeadsPerGroup;
         var slice = new float[items * count * d];
         for (int bh = 0; bh < items; bh++)
             result.Output.AsSpan((bh * result.Count + position - result.FirstPosition) * d, count * d).CopyTo(slice.AsSpan(bh * count * d));

@@ -31,12 +31,11 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
     {
         var state = reverse ? SegmentInput.ReverseState : SegmentInput.ForwardState;
         var cells = segments.SelectMany(k => Enumerable.Range(0, groups.Count).Select(g => (Segment: k, Group: g))).ToArray();
-        return FanOut.AllAsync(cells.Select<(int Segment, int Group), Func<CancellationToken, Task<bool>>>(cell => async token =>
+        return FanOut.AllAsync(cells.Select<(int Segment, int Group), Func<CancellationToken, Task>>(cell => async token =>
         {
             var segment = Segment(storyId, cell.Segment);
             await segment.WhenArrivedAsync(layer, state, cell.Group, token);
             await segment.ScanAsync(new ScanTurn(layer, reverse, cell.Group), token);
-            return true;
         }), cancel);
     }
 
@@ -109,7 +108,7 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
         FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task<T>>>(k => token => work(Segment(storyId, k), token)), cancel);
 
     private Task OnEach(string storyId, IReadOnlyList<int> segments, Func<ISegmentGrain, CancellationToken, Task> work, CancellationToken cancel) =>
-        OnEach(storyId, segments, async (segment, token) => { await work(segment, token); return true; }, cancel);
+        FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => token => work(Segment(storyId, k), token)), cancel);
 
     private ISegmentGrain Segment(string storyId, int k) => grains.GetGrain<ISegmentGrain>(SegmentKey(storyId, k));
 

@@ -10,14 +10,14 @@ namespace TttCluster.Grains;
 /// </summary>
 public sealed class StoryGrain(string storyId, ProgressSubscriptions subscriptions) : IStoryGrain
 {
-    private StoryJob? _job;
+    private bool _submitted;   // the job itself is not kept: its noise and text are the coordinator's
     private StoryStatus _status = new(storyId, "unknown", 0, 0);
     private readonly Dictionary<int, SegmentProgress> _segments = new();
 
     Task IStoryGrain.SubmitAsync(StoryJob job, CancellationToken cancel)
     {
         if (job.StoryId != storyId) throw new ArgumentException($"story grain '{storyId}' was sent the job of story '{job.StoryId}'");
-        _job = job;
+        _submitted = true;
         _status = new StoryStatus(storyId, "accepted", 0, job.Steps);
         lock (_segments) _segments.Clear();
         return Task.CompletedTask;
@@ -27,7 +27,7 @@ public sealed class StoryGrain(string storyId, ProgressSubscriptions subscriptio
 
     Task IStoryGrain.ReportAsync(StoryStatus status, CancellationToken cancel)
     {
-        if (_job is null) throw new InvalidOperationException($"story '{storyId}' reported before it was submitted");
+        if (!_submitted) throw new InvalidOperationException($"story '{storyId}' reported before it was submitted");
         _status = status;
         return Task.CompletedTask;
     }

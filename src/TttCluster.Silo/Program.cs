@@ -1,7 +1,6 @@
 using TttCluster.Abstractions;
 using TttCluster.Grains;
 using TttCluster.Model;
-using TttCluster.Model.Ttt;
 using TttCluster.Runtime;
 using TttCluster.Runtime.Transport;
 
@@ -48,21 +47,20 @@ catch (ArgumentException e)
 if (parentPid > 0)
     _ = Task.Run(async () =>
     {
-        while (true)
+        try
         {
-            await Task.Delay(1000);
-            try { if (System.Diagnostics.Process.GetProcessById(parentPid).HasExited) Environment.Exit(0); }
-            catch (ArgumentException) { Environment.Exit(0); }   // no such process any more
+            using var parent = System.Diagnostics.Process.GetProcessById(parentPid);
+            await parent.WaitForExitAsync();
         }
+        catch (ArgumentException) { }   // no such process any more
+        Environment.Exit(0);
     });
 var model = ModelBundle.Load(Arg("--model") ?? Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors"));
 
 var local = new InProcessCluster();
 local.AddSilo(id, capacity, new ClusterHost.SiloServices(model));
 var router = new RoutedGrainFactory(local, new SocketGrainInvoker(local.CallDeadline));
-var progress = new ProgressRelay(router);
-local.Register<ISegmentGrain>((_, silo) => new SegmentGrain(model, router, progress, silo.Id));
-local.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, router, progress, ScanGroups.For(model.Config)));
+ClusterHost.RegisterWorkerGrains(local, router, model);
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();

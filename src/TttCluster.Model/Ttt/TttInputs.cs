@@ -36,11 +36,15 @@ public sealed class TttInputs
     /// <summary>Offset of row <paramref name="row"/> of (batch, head) in Eta.</summary>
     public int EtaOffset(int batch, int head, int row) => (batch * Heads + head) * Rows + row;
 
-    /// <summary>A copy holding heads [<paramref name="first"/>, first + <paramref name="count"/>) of every batch entry.</summary>
+    /// <summary>
+    /// Heads [<paramref name="first"/>, first + <paramref name="count"/>) of every batch entry: a copy, or these inputs
+    /// themselves when that is all of them (a scan in one head group copies nothing).
+    /// </summary>
     public TttInputs SliceHeads(int first, int count)
     {
         if (first < 0 || count < 1 || first + count > Heads)
             throw new ArgumentOutOfRangeException(nameof(first), $"heads [{first}, {first + count}) of TTT inputs with {Heads} heads");
+        if (count == Heads) return this;
         var slice = new TttInputs(Batch, count, HeadDim, Rows);
         int vectors = count * Rows * HeadDim, etas = count * Rows;
         for (int b = 0; b < Batch; b++)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Buffers.Binary;
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -80,10 +81,10 @@ public static class BinaryCodec
         }
         else
         {
-            var (_, parameters) = RecordShape(type);
+            var shape = RecordShape(type);
             w.WriteByte(value is null ? (byte)0 : (byte)1);
             if (value is null) return;
-            foreach (var p in parameters) Write(w, type.GetProperty(p.Name!, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)!.GetValue(value), p.ParameterType, depth + 1);
+            for (int i = 0; i < shape.Parameters.Length; i++) Write(w, shape.Properties[i].GetValue(value), shape.Parameters[i].ParameterType, depth + 1);
         }
     }
 
@@ -120,7 +121,7 @@ public static class BinaryCodec
             for (int i = 0; i < count; i++) list.Add(Read(ref r, item, depth + 1));
             return list;
         }
-        var (constructor, parameters) = RecordShape(type);
+        var (constructor, parameters, _) = RecordShape(type);
         if (r.Byte() == 0) return null;
         var args = new object?[parameters.Length];
         for (int i = 0; i < parameters.Length; i++) args[i] = Read(ref r, parameters[i].ParameterType, depth + 1);
@@ -130,13 +131,20 @@ public static class BinaryCodec
     private static Type? ListItemType(Type type) =>
         type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>) ? type.GetGenericArguments()[0] : null;
 
-    private static (ConstructorInfo Constructor, ParameterInfo[] Parameters) RecordShape(Type type)
-    {
-        var constructors = type.GetConstructors(BindingFlags.Public | BindingFlags.Instance);
-        if (!type.IsClass || constructors.Length != 1)
-            throw new ArgumentException($"grain messages are records with one public constructor; {type.Name} is not");
-        return (constructors[0], constructors[0].GetParameters());
-    }
+    private static readonly ConcurrentDictionary<Type, (ConstructorInfo Constructor, ParameterInfo[] Parameters, PropertyInfo[] Properties)> RecordShapes = new();
+
+    /// <summary>A record's constructor, its parameters and the property behind each: looked up once per type, not per message.</summary>
+    private static (ConstructorInfo Constructor, ParameterInfo[] Parameters, PropertyInfo[] Properties) RecordShape(Type type) =>
+        RecordShapes.GetOrAdd(type, static t =>
+        {
+            var constructors = t.GetConstructors(BindingFlags.Public | BindingFlags.Instance);
+            if (!t.IsClass || constructors.Length != 1)
+                throw new ArgumentException($"grain messages are records with one public constructor; {t.Name} is not");
+            var parameters = constructors[0].GetParameters();
+            var properties = parameters.Select(p => t.GetProperty(p.Name!, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)
+                ?? throw new ArgumentException($"grain messages are records; {t.Name} has no property for its parameter {p.Name}")).ToArray();
+            return (constructors[0], parameters, properties);
+        });
 
     /// <summary>Reads from untrusted bytes; every read checks what remains.</summary>
     private ref struct Reader(ReadOnlySpan<byte> bytes)

@@ -59,6 +59,9 @@ public sealed class FrameConnection(Socket socket) : IDisposable
     /// <summary>How long a frame body may stall before the connection is given up.</summary>
     public static readonly TimeSpan BodyStallTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>What a call frame starts with: the grain interface's name, the method's name and the grain key.</summary>
+    public static readonly Type[] CallHeader = [typeof(string), typeof(string), typeof(string)];
+
     private readonly NetworkStream _stream = new(Tuned(socket), ownsSocket: true);
 
     /// <summary>No Nagle delay (calls are small and latency-bound); kernel buffers large enough for a 6 MB hand-off in few reads.</summary>

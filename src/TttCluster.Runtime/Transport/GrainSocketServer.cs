@@ -19,15 +19,11 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
             .Where(t => t.IsInterface && typeof(IGrainWithStringKey).IsAssignableFrom(t) && t != typeof(IGrainWithStringKey))
             .ToDictionary(t => t.Name, t => (t, t.GetMethods().ToDictionary(m => m.Name, GrainMethod.Of)));
 
-    private static readonly Type[] CallHeader = [typeof(string), typeof(string), typeof(string)];
-
     private readonly CancellationTokenSource _stop = new();
     private TcpListener? _listener;
     private Task _accepting = Task.CompletedTask;
 
-    /// <summary>Where the server listens, as the directory names it: tcp://host:port/.</summary>
-    public Uri Address { get; private set; } = null!;
-
+    /// <summary>Starts listening; returns where, as the directory names it: tcp://host:port/.</summary>
     /// <param name="advertise">The host others reach this server at; by default the bound address (loopback for "any").</param>
     public Uri Start(IPAddress address, int port, string? advertise = null)
     {
@@ -35,9 +31,8 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
         _listener.Start();
         var bound = (IPEndPoint)_listener.LocalEndpoint;
         advertise ??= bound.Address.Equals(IPAddress.Any) ? "127.0.0.1" : bound.Address.ToString();
-        Address = new UriBuilder("tcp", advertise, bound.Port, "/").Uri;
         _accepting = AcceptLoop(_listener, _stop.Token);
-        return Address;
+        return new UriBuilder("tcp", advertise, bound.Port, "/").Uri;
     }
 
     /// <summary>Connections served at once; more are closed at once (a peer opening sockets without end).</summary>
@@ -143,7 +138,7 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
             }
             finally
             {
-                call.Dispose();
+                call.Dispose();   // already back in the pool unless decoding failed
                 running.TryRemove(call.Id, out _);
                 cancel.Dispose();
             }
@@ -185,14 +180,22 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
         return frame;
     }
 
-    /// <summary>Runs a decoded call on the local silo and encodes the answer.</summary>
+    /// <summary>
+    /// Runs a decoded call on the local silo and encodes the answer. The decoded arguments are copies, so the frame's
+    /// pooled body goes back as soon as they are read, not when a long call (a 6 MB scan state's owner) finishes.
+    /// </summary>
     private async Task<FrameBuffer> Dispatch(Frame call, CancellationToken cancel)
     {
-        var (grainInterface, method, key, args) = Decode(call, cancel);
+        (Type grainInterface, GrainMethod method, string key, object?[] args) decoded;
+        try { decoded = Decode(call, cancel); }
+        finally { call.Dispose(); }
+        var (grainInterface, method, key, args) = decoded;
         var task = (Task)method.Invoker.Invoke(local, [grainInterface, key, method.Method, args])!;
         await task;
-        var answer = FrameConnection.NewFrame(0);
-        if (method.ReturnsValue) BinaryCodec.SerializeInto(answer, [method.ResultOf(task)], [method.ResultType]);
+        if (!method.ReturnsValue) return FrameConnection.NewFrame(0);
+        object? result = method.ResultOf(task);
+        var answer = FrameConnection.NewFrame(BinaryCodec.EstimateBytes([result]));   // sized once: results can be latents of MBs
+        BinaryCodec.SerializeInto(answer, [result], [method.ResultType]);
         return answer;
     }
 
@@ -201,7 +204,7 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
     {
         try
         {
-            var header = BinaryCodec.DeserializePrefix(call.Body, CallHeader, out int consumed);
+            var header = BinaryCodec.DeserializePrefix(call.Body, FrameConnection.CallHeader, out int consumed);
             var (grain, methodName, key) = ((string?)header[0] ?? "", (string?)header[1] ?? "", (string?)header[2] ?? "");
             if (!Interfaces.TryGetValue(grain, out var grainInterface))
                 throw new GrainFrameException(FailureReason.NotFound, $"no grain interface named '{grain}'");

@@ -31,9 +31,10 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
         try
         {
             connection = await Connect(silo, timeout.Token).ConfigureAwait(false);
-            using (var frame = FrameConnection.NewFrame(BinaryCodec.EstimateBytes(values) + 4L * (grainInterface.Name.Length + method.Name.Length + key.Length)))
+            object?[] header = [grainInterface.Name, method.Name, key];
+            using (var frame = FrameConnection.NewFrame(BinaryCodec.EstimateBytes(header) + BinaryCodec.EstimateBytes(values)))
             {
-                BinaryCodec.SerializeInto(frame, [grainInterface.Name, method.Name, key], [typeof(string), typeof(string), typeof(string)]);
+                BinaryCodec.SerializeInto(frame, header, FrameConnection.CallHeader);
                 BinaryCodec.SerializeInto(frame, values, shape.WireTypes);
                 if (shape.OneWay)
                 {
@@ -114,7 +115,7 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
 
         public static async Task<SiloConnection> OpenAsync(Uri silo)
         {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);   // tuned by FrameConnection
             using var limit = new CancellationTokenSource(ConnectTimeout);
             try
             {
