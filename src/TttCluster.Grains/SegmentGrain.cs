@@ -87,8 +87,8 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         {
             SegmentInput.HaloInput => Index > 0,
             SegmentInput.HaloOutput => Index + 1 < _layout.Segments,
-            SegmentInput.ForwardState => Index > 0,
-            SegmentInput.ReverseState => Index + 1 < _layout.Segments,
+            SegmentInput.ForwardState => !ScanDirection.Forward.IsFirstRun(_layout, Index),
+            SegmentInput.ReverseState => !ScanDirection.Backward.IsFirstRun(_layout, Index),
             _ => true,
         };
         return needed ? Inbox.Arrived(_step, layer, input, group).WaitAsync(cancel) : Task.CompletedTask;
@@ -125,9 +125,8 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         var block = model.Dit.Blocks[turn.Layer];
         var direction = new ScanDirection(turn.Reverse);
         int g = turn.Group, d = cfg.HeadDim, hidden = cfg.TtHidden;
-        bool isFirst = direction.Reverse ? Index == _layout.Segments - 1 : Index == 0;
         ScanState state;
-        if (isFirst)
+        if (direction.IsFirstRun(_layout, Index))
             state = ScanState.Initial(Streams, groups.HeadsPerGroup, d, groups.Of(block.W1, g, d * hidden), groups.Of(block.B1, g, hidden),
                 groups.Of(block.W2, g, hidden * d), groups.Of(block.B2, g, d));
         else if (Inbox.TakeState(turn.Layer, turn.Reverse, g, out byte[] pushed)) state = ScanState.FromBytes(pushed);

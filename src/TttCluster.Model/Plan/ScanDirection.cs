@@ -17,6 +17,9 @@ public readonly record struct ScanDirection(bool Reverse)
     public int RunStart(SequenceLayout layout, int k) =>
         Reverse ? layout.TotalTokens - layout.ChunkStart(k) - layout.ChunkLength(k) : layout.ChunkStart(k);
 
+    /// <summary>True when segment k is the first run of this direction: it starts from the layer's initial state, no hand-off.</summary>
+    public bool IsFirstRun(SequenceLayout layout, int k) => Reverse ? k == layout.Segments - 1 : k == 0;
+
     /// <summary>True when segment k is the last run of this direction (its partial mini-batch must be flushed).</summary>
     public bool IsLastRun(SequenceLayout layout, int k) => Reverse ? k == 0 : k == layout.Segments - 1;
 
