@@ -42,10 +42,10 @@ public static class ClusterBenchmarks
         // The local executor first: the figures below are against it.
         var configurations = new Configuration[]
         {
-            new("local executor", _ => { sampler.Sample(request, null, null, CancellationToken.None); return Task.CompletedTask; }),
-            new("3 in-process silos", Render(inProcess)),
-            new("1 silo process", Render(oneProcess.Grains)),
-            new("3 silo processes", Render(threeProcesses.Grains)),
+            new("local_executor", _ => { sampler.Sample(request, null, null, CancellationToken.None); return Task.CompletedTask; }),
+            new("3_inprocess_silos", Render(inProcess)),
+            new("1_silo_process", Render(oneProcess.Grains)),
+            new("3_silo_processes", Render(threeProcesses.Grains)),
         };
         foreach (var c in configurations) await c.Render("warm");
         for (int round = 0; round < (quick ? 3 : 9); round++)
@@ -64,10 +64,11 @@ public static class ClusterBenchmarks
         await Utilisation(r, model, Job);
     }
 
-    /// <summary>One way to render the overhead story: its timed renders and the machine's CPU account over them.</summary>
-    private sealed class Configuration(string name, Func<string, Task> render)
+    /// <summary>One way to render the overhead story (<paramref name="key"/> names its figures): its timed renders and
+    /// the machine's CPU account over them.</summary>
+    private sealed class Configuration(string key, Func<string, Task> render)
     {
-        public string Name => name;
+        public string Key => key;
         public Func<string, Task> Render => render;
         private readonly List<double> _seconds = [];
         public MachineCpu? Cpu { get; private set; } = new MachineCpu();
@@ -97,7 +98,7 @@ public static class ClusterBenchmarks
         r.Add("cluster_local_executor_cpu_seconds", BusyPerRender(local), "s",
             $"core-seconds a render, {100 * local.Cpu!.Value.IdleShare:N0}% of the cores idle, {SwitchesPerRender(local):N0} context switches");
         foreach (var c in configurations.Skip(1))
-            r.Add($"cluster_{c.Name.Replace(' ', '_').Replace("-", "")}_cpu_over_local_pct", 100 * (BusyPerRender(c) / BusyPerRender(local) - 1), "%",
+            r.Add($"cluster_{c.Key}_cpu_over_local_pct", 100 * (BusyPerRender(c) / BusyPerRender(local) - 1), "%",
                 $"{BusyPerRender(c):N3} core-seconds a render, {100 * c.Cpu!.Value.IdleShare:N0}% of the cores idle, {SwitchesPerRender(c):N0} context switches");
     }
 
