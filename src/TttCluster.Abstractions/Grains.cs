@@ -13,7 +13,9 @@ public sealed class AlwaysInterleaveAttribute : Attribute;
 /// <summary>
 /// A call whose caller waits only until it is sent, not until it has run (Orleans' OneWay): for deposits whose arrival
 /// the receiver waits for anyway. Between processes no answer comes back, so a failure on the receiving side is not
-/// reported to the caller; the receiver, missing the deposit, fails or times out instead. Must return a plain Task.
+/// reported to the caller; the receiver, missing the deposit, fails or times out instead. It never activates a grain:
+/// a deposit for a grain that is not active here (a late one, after its story was forgotten) is dropped. Must return a
+/// plain Task; the runtime refuses anything else.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class OneWayAttribute : Attribute;

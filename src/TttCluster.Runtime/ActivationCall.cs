@@ -17,11 +17,11 @@ internal static class ActivationCall
         // running in parallel even when their methods complete synchronously.
         await Task.Yield();
         var shape = GrainMethod.Of(method);
-        var (tokenIndex, interleave, longRunning) = (shape.TokenIndex, shape.Interleave, shape.LongRunning);
+        bool interleave = shape.Interleave, longRunning = shape.LongRunning;
         var callerToken = shape.TokenIn(args);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
         if (!longRunning) deadline.CancelAfter(deadlineAfter);
-        if (tokenIndex >= 0) args[tokenIndex] = deadline.Token;
+        if (shape.TokenIndex >= 0) args[shape.TokenIndex] = deadline.Token;
 
         try
         {

@@ -16,6 +16,8 @@ internal sealed class GrainMethod
     public MethodInfo Method { get; }
     /// <summary>Index of the CancellationToken parameter; −1 without one.</summary>
     public int TokenIndex { get; }
+    /// <summary>All parameters, the token included: the length of an argument array.</summary>
+    public int ParameterCount { get; }
     /// <summary>The parameters that travel (all but the token), and their types.</summary>
     public ParameterInfo[] Wire { get; }
     public Type[] WireTypes { get; }
@@ -33,6 +35,7 @@ internal sealed class GrainMethod
     {
         Method = method;
         var parameters = method.GetParameters();
+        ParameterCount = parameters.Length;
         TokenIndex = Array.FindLastIndex(parameters, p => p.ParameterType == typeof(CancellationToken));
         Wire = parameters.Where(p => p.ParameterType != typeof(CancellationToken)).ToArray();
         WireTypes = Wire.Select(p => p.ParameterType).ToArray();
@@ -41,6 +44,9 @@ internal sealed class GrainMethod
         Interleave = method.GetCustomAttribute<AlwaysInterleaveAttribute>() is not null;
         LongRunning = method.GetCustomAttribute<LongRunningAttribute>() is not null;
         OneWay = method.GetCustomAttribute<OneWayAttribute>() is not null;
+        // Nobody waits for a one-way call's answer, so between processes its caller would get default(T) for a result.
+        if (OneWay && ReturnsValue)
+            throw new InvalidOperationException($"{method.DeclaringType?.Name}.{method.Name}: a [OneWay] grain method must return a plain Task, not {method.ReturnType.Name}");
         Invoker = InvokeTyped.MakeGenericMethod(ResultType);
         _taskResult = ReturnsValue ? method.ReturnType.GetProperty(nameof(Task<int>.Result)) : null;
     }

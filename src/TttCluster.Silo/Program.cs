@@ -34,7 +34,7 @@ try
     string listenText = Arg("--listen") ?? "127.0.0.1";
     listen = System.Net.IPAddress.TryParse(listenText, out var parsed) ? parsed
         : throw new ArgumentException($"--listen: expected an IP address (127.0.0.1, 0.0.0.0, a LAN address), found '{listenText}'");
-    advertise = Arg("--advertise") ?? (listen.Equals(System.Net.IPAddress.Any) ? System.Net.Dns.GetHostName() : listen.ToString());
+    advertise = Arg("--advertise") ?? GrainSocketServer.DefaultAdvertise(listen);
     if (Uri.CheckHostName(advertise) == UriHostNameType.Unknown) throw new ArgumentException($"--advertise: expected a host name or address, found '{advertise}'");
 }
 catch (ArgumentException e)

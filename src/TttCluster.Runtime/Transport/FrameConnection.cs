@@ -53,8 +53,13 @@ public sealed class FrameConnection(Socket socket) : IDisposable
     /// <summary>A body's buffer starts at most this large and grows eightfold each time it fills.</summary>
     public const int InitialBodyBytes = 1 << 20;
 
-    /// <summary>How long a frame may take to write before the connection is given up (a peer that stopped reading).</summary>
+    /// <summary>How long a write may make no progress before the connection is given up (a peer that stopped reading).
+    /// Frames go out in chunks of <see cref="WriteChunkBytes"/>, each with this long, so a big frame on a slow link that
+    /// is being read steadily is never cut off.</summary>
     public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>Bytes written under one <see cref="WriteTimeout"/>.</summary>
+    public const int WriteChunkBytes = 1 << 20;
 
     /// <summary>How long a frame body may stall before the connection is given up.</summary>
     public static readonly TimeSpan BodyStallTimeout = TimeSpan.FromSeconds(30);
@@ -73,6 +78,8 @@ public sealed class FrameConnection(Socket socket) : IDisposable
         return socket;
     }
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    /// <summary>The write stall timer, used under the write lock and re-armed for every chunk (no timer per frame).</summary>
+    private readonly CancellationTokenSource _writeStall = new();
     private readonly byte[] _header = new byte[HeaderBytes];
 
     /// <summary>A buffer for a frame's body, with room for the header in front (filled in by <see cref="SendAsync"/>).</summary>
@@ -99,14 +106,19 @@ public sealed class FrameConnection(Socket socket) : IDisposable
         try
         {
             // Once a frame has started it is finished whatever the caller does: other calls share the connection. Only a
-            // peer that stops reading for WriteTimeout ends it (a half-written frame leaves the connection unusable).
-            using var stalled = new CancellationTokenSource(WriteTimeout);
-            foreach (var piece in frame.Pieces()) await _stream.WriteAsync(piece, stalled.Token).ConfigureAwait(false);
+            // peer that takes no chunk for WriteTimeout ends it (a half-written frame leaves the connection unusable).
+            foreach (var piece in frame.Pieces())
+                for (int at = 0; at < piece.Length; at += WriteChunkBytes)
+                {
+                    _writeStall.CancelAfter(WriteTimeout);
+                    await _stream.WriteAsync(piece.Slice(at, Math.Min(WriteChunkBytes, piece.Length - at)), _writeStall.Token).ConfigureAwait(false);
+                }
+            _writeStall.CancelAfter(Timeout.InfiniteTimeSpan);
         }
         catch (OperationCanceledException e)
         {
             Dispose();
-            throw new IOException($"grain connection: the peer read nothing for {WriteTimeout.TotalSeconds:N0} s; the connection is closed", e);
+            throw new IOException($"grain connection: the peer took no bytes for {WriteTimeout.TotalSeconds:N0} s; the connection is closed", e);
         }
         finally { _writeLock.Release(); }
     }
@@ -135,13 +147,14 @@ public sealed class FrameConnection(Socket socket) : IDisposable
         if (length < 0 || length > MaxBodyBytes)
             throw new InvalidDataException($"grain connection: a frame body of {length} bytes; expected 0 to {MaxBodyBytes}");
         if (!Enum.IsDefined(kind)) throw new InvalidDataException($"grain connection: unknown frame kind {(byte)kind}; expected 1 to 5");
+        if (length == 0) return new Frame(kind, id, [], 0);   // cancels and plain-Task answers: no buffer, no timer
         // The body's buffer grows with the bytes that actually arrive, so a header alone claims 1 MB at most; a body that
         // stalls for BodyStallTimeout ends the connection (a stuck or hostile peer).
         var body = ArrayPool<byte>.Shared.Rent(Math.Min(length, InitialBodyBytes));
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        int have = 0;
         try
         {
-            using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            int have = 0;
             while (have < length)
             {
                 if (have == body.Length)
@@ -158,14 +171,17 @@ public sealed class FrameConnection(Socket socket) : IDisposable
                 have += read;
             }
         }
-        catch
+        catch (Exception e)
         {
             ArrayPool<byte>.Shared.Return(body);
+            if (e is OperationCanceledException && !cancel.IsCancellationRequested)
+                throw new IOException($"grain connection: no bytes for {BodyStallTimeout.TotalSeconds:N0} s after {have} of a {length}-byte frame body; the connection is closed", e);
             throw;
         }
         return new Frame(kind, id, body, length);
     }
 
-    // The write lock is not disposed: a sender may still be waiting on it, and it holds no wait handle.
+    // The write lock and the write stall timer are not disposed: a sender may still be waiting on the lock, the lock holds
+    // no wait handle, and the timer is disarmed after every frame (or has fired, which is why the connection closes).
     public void Dispose() => _stream.Dispose();
 }

@@ -24,16 +24,23 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
     private Task _accepting = Task.CompletedTask;
 
     /// <summary>Starts listening; returns where, as the directory names it: tcp://host:port/.</summary>
-    /// <param name="advertise">The host others reach this server at; by default the bound address (loopback for "any").</param>
+    /// <param name="advertise">The host others reach this server at; by default <see cref="DefaultAdvertise"/>.</param>
     public Uri Start(IPAddress address, int port, string? advertise = null)
     {
         _listener = new TcpListener(address, port);
         _listener.Start();
         var bound = (IPEndPoint)_listener.LocalEndpoint;
-        advertise ??= bound.Address.Equals(IPAddress.Any) ? "127.0.0.1" : bound.Address.ToString();
+        advertise ??= DefaultAdvertise(bound.Address);
         _accepting = AcceptLoop(_listener, _stop.Token);
         return new UriBuilder("tcp", advertise, bound.Port, "/").Uri;
     }
+
+    /// <summary>
+    /// The host a server bound to <paramref name="bound"/> tells others to reach it at: that address itself, or this
+    /// machine's host name when it listens on every address (0.0.0.0 or ::), which no peer can dial.
+    /// </summary>
+    public static string DefaultAdvertise(IPAddress bound) =>
+        bound.Equals(IPAddress.Any) || bound.Equals(IPAddress.IPv6Any) ? Dns.GetHostName() : bound.ToString();
 
     /// <summary>Connections served at once; more are closed at once (a peer opening sockets without end).</summary>
     public const int MaxConnections = 1024;
@@ -47,7 +54,19 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
             Socket socket;
             try { socket = await listener.AcceptSocketAsync(stop); }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException) { return; }
-            catch (SocketException) { continue; }   // one failed accept (a peer that reset at once) must not stop the others
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Interrupted)
+            {
+                continue;   // one peer that reset at once must not stop the others
+            }
+            catch (SocketException e)
+            {
+                // Out of file descriptors or similar: the pending connection stays queued and every accept fails at once,
+                // so wait before the next try instead of spinning a core.
+                Console.Error.WriteLine($"grain server: accepting a connection failed ({e.SocketErrorCode}: {e.Message}); retrying in 100 ms");
+                try { await Task.Delay(100, stop); }
+                catch (OperationCanceledException) { return; }
+                continue;
+            }
             if (Interlocked.Increment(ref _connections) > MaxConnections)
             {
                 Interlocked.Decrement(ref _connections);
@@ -124,7 +143,8 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
         {
             try
             {
-                answer = await Dispatch(call, cancel.Token);
+                var (method, result) = await Invoke(call, cancel.Token);
+                answer = Encode(method, result);
             }
             catch (GrainFrameException e)
             {
@@ -138,13 +158,12 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
             }
             finally
             {
-                call.Dispose();   // already back in the pool unless decoding failed
                 running.TryRemove(call.Id, out _);
                 cancel.Dispose();
             }
             await connection.SendAsync(kind, call.Id, answer, CancellationToken.None);   // a stalled caller: FrameConnection.WriteTimeout
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             // The caller went away or stopped reading; nobody is waiting for the answer (the connection is closed).
         }
@@ -154,21 +173,17 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a call nobody waits for; a failure has no one to go back to, so it is written to stderr.</summary>
+    /// <summary>Runs a call nobody waits for (no answer is built); a failure has no one to go back to, so it is written to stderr.</summary>
     private async Task RunOneWay(Frame call, CancellationToken stop)
     {
         await Task.Yield();
         try
         {
-            using var answer = await Dispatch(call, stop);
+            await Invoke(call, stop);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
         {
             Console.Error.WriteLine($"grain server: a one-way call failed: {e.GetType().Name}: {e.Message}");
-        }
-        finally
-        {
-            call.Dispose();
         }
     }
 
@@ -181,10 +196,10 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs a decoded call on the local silo and encodes the answer. The decoded arguments are copies, so the frame's
-    /// pooled body goes back as soon as they are read, not when a long call (a 6 MB scan state's owner) finishes.
+    /// Decodes a call and runs it on the local silo; the frame is disposed either way. The decoded arguments are copies,
+    /// so the frame's pooled body goes back as soon as they are read, not when a long call (a 6 MB scan state's owner) finishes.
     /// </summary>
-    private async Task<FrameBuffer> Dispatch(Frame call, CancellationToken cancel)
+    private async Task<(GrainMethod Method, object? Result)> Invoke(Frame call, CancellationToken cancel)
     {
         (Type grainInterface, GrainMethod method, string key, object?[] args) decoded;
         try { decoded = Decode(call, cancel); }
@@ -192,8 +207,13 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
         var (grainInterface, method, key, args) = decoded;
         var task = (Task)method.Invoker.Invoke(local, [grainInterface, key, method.Method, args])!;
         await task;
+        return (method, method.ResultOf(task));
+    }
+
+    /// <summary>A call's answer frame: nothing for a plain Task, else the result.</summary>
+    private static FrameBuffer Encode(GrainMethod method, object? result)
+    {
         if (!method.ReturnsValue) return FrameConnection.NewFrame(0);
-        object? result = method.ResultOf(task);
         var answer = FrameConnection.NewFrame(BinaryCodec.EstimateBytes([result]));   // sized once: results can be latents of MBs
         BinaryCodec.SerializeInto(answer, [result], [method.ResultType]);
         return answer;
@@ -214,7 +234,7 @@ public sealed class GrainSocketServer(InProcessCluster local) : IAsyncDisposable
             object?[] values;
             try { values = BinaryCodec.Deserialize(call.Body[consumed..], method.WireTypes); }
             catch (FormatException e) { throw new GrainFrameException(FailureReason.Malformed, $"{grain}.{methodName} on '{key}': malformed frame: {e.Message}"); }
-            var args = new object?[method.Wire.Length + (method.TokenIndex >= 0 ? 1 : 0)];
+            var args = new object?[method.ParameterCount];
             for (int i = 0; i < method.Wire.Length; i++) args[method.Wire[i].Position] = values[i];
             if (method.TokenIndex >= 0) args[method.TokenIndex] = cancel;
             return (grainInterface.Interface, method, key, args);

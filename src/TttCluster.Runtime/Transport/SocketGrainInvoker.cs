@@ -51,7 +51,7 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
         }
         catch (OperationCanceledException e) when (timeout.IsCancellationRequested)
         {
-            if (connection is not null) _ = connection.CancelAsync(id);
+            if (connection is not null && !shape.OneWay) _ = connection.CancelAsync(id);   // a one-way call was never registered there
             if (callerToken.IsCancellationRequested) throw;
             throw new GrainCallException($"{call} missed its deadline of {deadline}", e);
         }
@@ -166,7 +166,7 @@ public sealed class SocketGrainInvoker(TimeSpan deadline) : IAsyncDisposable
         public async Task CancelAsync(long id)
         {
             try { await _frames.SendEmptyAsync(FrameKind.Cancel, id).ConfigureAwait(false); }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException) { }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException) { }
         }
 
         private async Task ReadLoop()
