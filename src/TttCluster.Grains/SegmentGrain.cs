@@ -124,18 +124,18 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         var cfg = model.Config;
         var block = model.Dit.Blocks[turn.Layer];
         var direction = new ScanDirection(turn.Reverse);
-        int g = turn.Group, d = cfg.HeadDim, hidden = cfg.TtHidden;
+        int g = turn.Group, d = cfg.HeadDim;
         ScanState state;
         if (direction.IsFirstRun(_layout, Index))
-            state = ScanState.Initial(Streams, groups.HeadsPerGroup, d, groups.Of(block.W1, g, d * hidden), groups.Of(block.B1, g, hidden),
-                groups.Of(block.W2, g, hidden * d), groups.Of(block.B2, g, d));
+            state = groups.InitialState(g, Streams, d, block.W1, block.B1, block.W2, block.B2);
         else if (Inbox.TakeState(turn.Layer, turn.Reverse, g, out byte[] pushed)) state = ScanState.FromBytes(pushed);
         else throw new InvalidOperationException($"segment {Index}: no scan state of head group {g} arrived from the previous segment for layer {turn.Layer} ({(turn.Reverse ? "reverse" : "forward")})");
 
         int runStart = direction.RunStart(_layout, Index);
         bool isLast = direction.IsLastRun(_layout, Index);
-        var inputs = (_scanInputs ?? throw new InvalidOperationException($"segment {Index}: scanned before its scan inputs were prepared")).SliceHeads(groups.FirstHead(g), groups.HeadsPerGroup);
-        ScanResult result = TttScanner.Scan(state, inputs, runStart, isLast, cfg.MiniBatch, groups.Of(block.TttLnWeight, g, d), groups.Of(block.TttLnBias, g, d), cfg.LayerNormEps);
+        var inputs = _scanInputs ?? throw new InvalidOperationException($"segment {Index}: scanned before its scan inputs were prepared");
+        ScanResult result = TttScanner.Scan(state, inputs, runStart, isLast, cfg.MiniBatch, groups.Of(block.TttLnWeight, g, d), groups.Of(block.TttLnBias, g, d),
+            cfg.LayerNormEps, firstHead: groups.FirstHead(g));
         if (++_groupsScanned == groups.Count) _scanInputs = null;
 
         // Outputs before this run's start finished a mini-batch that began in earlier segments: straight to their owners.

@@ -20,10 +20,7 @@ public class SegmentGrainTests
         await segment.BeginStepAsync(new StepStart(0, 999), CancellationToken.None);
 
         var block = model.Dit.Blocks[0];
-        int d = cfg.HeadDim, hidden = cfg.TtHidden;
-        var groups = ScanGroups.For(cfg);
-        byte[] stale = ScanState.Initial(2, groups.HeadsPerGroup, d, groups.Of(block.W1, 0, d * hidden), groups.Of(block.B1, 0, hidden),
-            groups.Of(block.W2, 0, hidden * d), groups.Of(block.B2, 0, d)).ToBytes();
+        byte[] stale = ScanGroups.For(cfg).InitialState(0, 2, cfg.HeadDim, block.W1, block.B1, block.W2, block.B2).ToBytes();
         var turn = new ScanTurn(0, Reverse: false, Group: 0);
         await segment.ReceiveScanStateAsync(turn.Layer, turn.Reverse, turn.Group, stale, attempt: 0, CancellationToken.None);
 

@@ -44,6 +44,16 @@ public sealed record ScanGroups(int Count, int HeadsPerGroup)
     public ReadOnlySpan<float> Of(ReadOnlySpan<float> headMajor, int group, int perHead) =>
         headMajor.Slice(FirstHead(group) * perHead, HeadsPerGroup * perHead);
 
+    /// <summary>
+    /// The state a scan of <paramref name="group"/> starts from: its heads' part of the layer's inner-model weights (W1,
+    /// b1, W2, b2, head-major over all heads, hidden width 4d), the same for each of <paramref name="batch"/> streams.
+    /// </summary>
+    public ScanState InitialState(int group, int batch, int headDim, ReadOnlySpan<float> w1, ReadOnlySpan<float> b1, ReadOnlySpan<float> w2, ReadOnlySpan<float> b2)
+    {
+        int hidden = 4 * headDim;
+        return ScanState.Initial(batch, HeadsPerGroup, headDim, Of(w1, group, headDim * hidden), Of(b1, group, hidden), Of(w2, group, hidden * headDim), Of(b2, group, headDim));
+    }
+
     /// <summary>The first head of <paramref name="group"/>.</summary>
     public int FirstHead(int group) =>
         group >= 0 && group < Count ? group * HeadsPerGroup

@@ -35,25 +35,4 @@ public sealed class TttInputs
 
     /// <summary>Offset of row <paramref name="row"/> of (batch, head) in Eta.</summary>
     public int EtaOffset(int batch, int head, int row) => (batch * Heads + head) * Rows + row;
-
-    /// <summary>
-    /// Heads [<paramref name="first"/>, first + <paramref name="count"/>) of every batch entry: a copy, or these inputs
-    /// themselves when that is all of them (a scan in one head group copies nothing).
-    /// </summary>
-    public TttInputs SliceHeads(int first, int count)
-    {
-        if (first < 0 || count < 1 || first + count > Heads)
-            throw new ArgumentOutOfRangeException(nameof(first), $"heads [{first}, {first + count}) of TTT inputs with {Heads} heads");
-        if (count == Heads) return this;
-        var slice = new TttInputs(Batch, count, HeadDim, Rows);
-        int vectors = count * Rows * HeadDim, etas = count * Rows;
-        for (int b = 0; b < Batch; b++)
-        {
-            Q.AsSpan(VectorOffset(b, first, 0), vectors).CopyTo(slice.Q.AsSpan(slice.VectorOffset(b, 0, 0)));
-            K.AsSpan(VectorOffset(b, first, 0), vectors).CopyTo(slice.K.AsSpan(slice.VectorOffset(b, 0, 0)));
-            Target.AsSpan(VectorOffset(b, first, 0), vectors).CopyTo(slice.Target.AsSpan(slice.VectorOffset(b, 0, 0)));
-            Eta.AsSpan(EtaOffset(b, first, 0), etas).CopyTo(slice.Eta.AsSpan(slice.EtaOffset(b, 0, 0)));
-        }
-        return slice;
-    }
 }

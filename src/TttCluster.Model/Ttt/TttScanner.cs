@@ -18,14 +18,17 @@ public static class TttScanner
     /// <param name="inputs">This run's tokens in direction order.</param>
     /// <param name="firstPosition">Direction position of inputs row 0; must equal <c>state.NextPosition</c>.</param>
     /// <param name="isLast">True for the run that ends the sequence: its last, partial mini-batch is processed too.</param>
-    /// <param name="gamma">Inner LN γ per head [H, d]; <paramref name="beta"/> likewise.</param>
+    /// <param name="gamma">Inner LN γ per head of the state [H, d]; <paramref name="beta"/> likewise.</param>
+    /// <param name="firstHead">The inputs' head that the state's head 0 is: a state of a head group reads its heads
+    /// [firstHead, firstHead + H) straight from the inputs of all heads, with no copy.</param>
     public static ScanResult Scan(ScanState state, TttInputs inputs, int firstPosition, bool isLast, int miniBatch,
-        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps)
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float eps, int firstHead = 0)
     {
         if (firstPosition != state.NextPosition)
             throw new InvalidOperationException($"TTT scan hand-off out of order: the state expects position {state.NextPosition}, the run starts at {firstPosition}");
-        if (inputs.Batch != state.Batch || inputs.Heads != state.Heads || inputs.HeadDim != state.HeadDim)
-            throw new ArgumentException($"TTT inputs [B={inputs.Batch}, H={inputs.Heads}, d={inputs.HeadDim}] do not match the state [B={state.Batch}, H={state.Heads}, d={state.HeadDim}]");
+        if (inputs.Batch != state.Batch || inputs.HeadDim != state.HeadDim || firstHead < 0 || firstHead + state.Heads > inputs.Heads)
+            throw new ArgumentException($"TTT inputs [B={inputs.Batch}, H={inputs.Heads}, d={inputs.HeadDim}] do not match the state " +
+                $"[B={state.Batch}, H={state.Heads}, d={state.HeadDim}] from input head {firstHead}");
 
         TttInputs carried = state.Carried;
         int d = state.HeadDim, hid = state.Hidden, heads = state.Heads;
@@ -50,14 +53,14 @@ public static class TttScanner
             for (int start = 0; start < processed; start += miniBatch)
             {
                 int m = Math.Min(miniBatch, processed - start);
-                for (int r = 0; r < m; r++) CopyRow(carried, inputs, b, h, start + r, r, kb, qb, tb, eb);
+                for (int r = 0; r < m; r++) CopyRow(carried, inputs, b, h, firstHead, start + r, r, kb, qb, tb, eb);
                 step.Step(w1, b1, w2, b2, kb[..(m * d)], qb[..(m * d)], tb[..(m * d)], eb[..m], m, g, be, outHead.Slice(start * d, m * d));
             }
             // The rest waits in the state for the tokens that complete its mini-batch.
             for (int r = processed; r < total; r++)
             {
                 int dst = r - processed;
-                CopyRow(carried, inputs, b, h, r, 0, kb, qb, tb, eb);
+                CopyRow(carried, inputs, b, h, firstHead, r, 0, kb, qb, tb, eb);
                 kb[..d].CopyTo(newCarry.K.AsSpan(newCarry.VectorOffset(b, h, dst), d));
                 qb[..d].CopyTo(newCarry.Q.AsSpan(newCarry.VectorOffset(b, h, dst), d));
                 tb[..d].CopyTo(newCarry.Target.AsSpan(newCarry.VectorOffset(b, h, dst), d));
@@ -71,16 +74,18 @@ public static class TttScanner
         return new ScanResult(firstOut, processed, output);
     }
 
-    /// <summary>Copies virtual row <paramref name="row"/> (the carried rows first, then the run's) into scratch slot <paramref name="slot"/>.</summary>
-    private static void CopyRow(TttInputs carried, TttInputs inputs, int b, int h, int row, int slot, Span<float> k, Span<float> q, Span<float> t, Span<float> eta)
+    /// <summary>Copies virtual row <paramref name="row"/> (the carried rows first, then the run's) of the state's head
+    /// <paramref name="h"/> into scratch slot <paramref name="slot"/>; in the run's inputs that head is h + firstHead.</summary>
+    private static void CopyRow(TttInputs carried, TttInputs inputs, int b, int h, int firstHead, int row, int slot, Span<float> k, Span<float> q, Span<float> t, Span<float> eta)
     {
-        TttInputs src = row < carried.Rows ? carried : inputs;
-        int r = row < carried.Rows ? row : row - carried.Rows;
-        int d = src.HeadDim, off = src.VectorOffset(b, h, r);
+        bool isCarried = row < carried.Rows;
+        TttInputs src = isCarried ? carried : inputs;
+        int r = isCarried ? row : row - carried.Rows, head = isCarried ? h : h + firstHead;
+        int d = src.HeadDim, off = src.VectorOffset(b, head, r);
         src.K.AsSpan(off, d).CopyTo(k.Slice(slot * d, d));
         src.Q.AsSpan(off, d).CopyTo(q.Slice(slot * d, d));
         src.Target.AsSpan(off, d).CopyTo(t.Slice(slot * d, d));
-        eta[slot] = src.Eta[src.EtaOffset(b, h, r)];
+        eta[slot] = src.Eta[src.EtaOffset(b, head, r)];
     }
 
     private static TttMiniBatch StepFor(int d, int miniBatch, float eps)

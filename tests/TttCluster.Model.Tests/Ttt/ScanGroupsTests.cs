@@ -31,7 +31,9 @@ public class ScanGroupsTests
     {
         Assert.Contains("heads", Assert.Throws<ArgumentOutOfRangeException>(() => ScanGroups.For(0)).Message);
         Assert.Contains("scan group: expected 0 to 3, found 4", Assert.Throws<ArgumentOutOfRangeException>(() => ScanGroups.For(4).FirstHead(4)).Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new TttInputs(2, 4, 16, 3).SliceHeads(3, 2));
+        var twoHeads = new ScanGroups(2, 2).InitialState(1, 2, 16, new float[4 * 16 * 64], new float[4 * 64], new float[4 * 64 * 16], new float[4 * 16]);
+        Assert.Contains("from input head 3", Assert.Throws<ArgumentException>(() =>
+            TttScanner.Scan(twoHeads, new TttInputs(2, 4, 16, 3), 0, isLast: true, 16, new float[32], new float[32], 1e-6f, firstHead: 3)).Message);
     }
 
     /// <summary>
@@ -58,11 +60,11 @@ public class ScanGroupsTests
         for (int g = 0; g < groups.Count; g++)
         {
             int h0 = groups.FirstHead(g), n = groups.HeadsPerGroup;
-            var state = ScanState.Initial(batch, n, d, groups.Of(w1, g, d * hidden), groups.Of(b1, g, hidden), groups.Of(w2, g, hidden * d), groups.Of(b2, g, d));
-            // Through bytes, as a state goes from silo to silo.
-            var part1 = TttScanner.Scan(state, first.SliceHeads(h0, n), 0, isLast: false, miniBatch, groups.Of(gamma, g, d), groups.Of(beta, g, d), 1e-6f);
+            var state = groups.InitialState(g, batch, d, w1, b1, w2, b2);
+            // Through bytes, as a state goes from silo to silo; each group reads its heads from the inputs of all heads.
+            var part1 = TttScanner.Scan(state, first, 0, isLast: false, miniBatch, groups.Of(gamma, g, d), groups.Of(beta, g, d), 1e-6f, firstHead: h0);
             state = ScanState.FromBytes(state.ToBytes());
-            var part2 = TttScanner.Scan(state, second.SliceHeads(h0, n), firstRun, isLast: true, miniBatch, groups.Of(gamma, g, d), groups.Of(beta, g, d), 1e-6f);
+            var part2 = TttScanner.Scan(state, second, firstRun, isLast: true, miniBatch, groups.Of(gamma, g, d), groups.Of(beta, g, d), 1e-6f, firstHead: h0);
 
             AssertGroupEqual(wholeFirst, part1, h0, n);
             AssertGroupEqual(wholeSecond, part2, h0, n);
