@@ -17,7 +17,7 @@ public static class ClusterHost
         checkpoints ??= new InMemoryCheckpointStore();
         if (silos < 1) throw new ArgumentOutOfRangeException(nameof(silos), silos, "--silos: expected at least 1");
         var cluster = new InProcessCluster();
-        for (int i = 0; i < silos; i++) cluster.AddSilo($"silo-{i}", capacityPerSilo, new SiloServices(model));
+        for (int i = 0; i < silos; i++) cluster.AddSilo($"silo-{i}", capacityPerSilo);
         var subscriptions = new ProgressSubscriptions();
         RegisterWorkerGrains(cluster, cluster, model);
         cluster.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, cluster, cluster, checkpoints, subscriptions));
@@ -36,13 +36,5 @@ public static class ClusterHost
         var groups = ScanGroups.For(model.Config);
         local.Register<ISegmentGrain>((_, silo) => new SegmentGrain(model, grains, relay, groups, silo.Id));
         local.Register<ISiloGrain>((_, silo) => new SiloGrain(silo, grains, relay, groups), key => local.LocalSilos.ToList().FindIndex(s => s.Id == key));
-    }
-
-    /// <summary>What a silo's grains share.</summary>
-    public sealed class SiloServices(ModelBundle model) : IServiceProvider
-    {
-        public ModelBundle Model { get; } = model;
-
-        public object? GetService(Type serviceType) => serviceType == typeof(ModelBundle) ? Model : null;
     }
 }

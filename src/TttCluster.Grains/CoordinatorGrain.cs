@@ -6,8 +6,8 @@ using TttCluster.Runtime;
 namespace TttCluster.Grains;
 
 /// <summary>
-/// Drives one story across the silos: places its segments as contiguous ranges, then runs every step with a few calls
-/// per silo (begin, four per layer, end); the segments sequence the two scans themselves, each pushing the state
+/// Drives one story across the silos: places its segments as contiguous ranges, then runs every step with 4 × layers + 1
+/// calls per silo; the segments sequence the two scans themselves, each pushing the state
 /// straight to the next segment's silo. Each step starts from a checkpoint; when a silo dies, the segments move to
 /// the survivors and the step is redone (same bits).
 /// </summary>
@@ -30,8 +30,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         await story.SubmitAsync(job, cancel);
 
         float[] latents = (float[])job.Noise.Clone();
-        string[]? placement = null;   // silo of each segment, in use or last tried (it may have failed half-way)
-        bool placed = false;
+        string[]? placement = null;   // silo of each segment once placed; null until then and after a failure
         int failures = 0, step = 0;
         try
         {
@@ -41,13 +40,12 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
                 await checkpoints.SaveAsync(job.StoryId, step, latents, cancel);
                 try
                 {
-                    if (!placed)
+                    if (placement is null)
                     {
                         placement = Plan(job.Segments);
                         await PlaceAsync(job, layout, latents, segments, placement, attempt: failures, cancel);
-                        placed = true;
                     }
-                    latents = await RunStepUnlessASiloDies(job, layout, schedule, step, placement!, cancel);
+                    latents = await RunStepUnlessASiloDies(job, layout, schedule, step, placement, cancel);
                 }
                 catch (GrainCallException e) when (!cancel.IsCancellationRequested && failures < MaxFailures)
                 {
@@ -55,16 +53,16 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
                     await roster.ProbeAsync(cancel);
                     // Only a dead silo of this story's placement is worth a redo; any other failure (a bug, a deadline) is
                     // reported as it is. (Asked per story: with several stories on the silos, each sees the same death.)
-                    var living = roster.Silos.Select(s => s.Id).ToHashSet();
-                    int dead = placement?.Distinct().Count(id => !living.Contains(id)) ?? 0;
+                    int dead = placement is null ? 0 : DeadSilos(placement);
                     if (dead == 0) throw;
-                    if (living.Count == 0) throw new GrainCallException($"story {job.StoryId}: every silo is dead", e);
-                    progress?.Report(new SegmentProgress(job.StoryId, -1, step, 0, $"silo failure ({dead} declared dead): redoing step {step + 1} on {living.Count} silos", ""));
+                    int living = roster.Silos.Count;
+                    if (living == 0) throw new GrainCallException($"story {job.StoryId}: every silo is dead", e);
+                    progress?.Report(new SegmentProgress(job.StoryId, -1, step, 0, $"silo failure ({dead} declared dead): redoing step {step + 1} on {living} silos", ""));
                     latents = await checkpoints.LoadAsync(job.StoryId, step, cancel)
                         ?? throw new InvalidOperationException($"story {job.StoryId}: no checkpoint for step {step}", e);
                     // The survivors drop what they held of the earlier attempts: the new placement activates afresh.
                     await ReleaseAsync(job.StoryId, placement!, attempt: failures);
-                    placed = false;
+                    placement = null;
                     continue;
                 }
                 // The silos report each segment's phases; only the coordinator knows when the whole step is done.
@@ -74,7 +72,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
             }
             return latents;
         }
-        catch (Exception e) when (cancel.IsCancellationRequested && e is not StoryCancelledException)
+        catch (Exception e) when (cancel.IsCancellationRequested)
         {
             // Stopped by the caller (whatever failed on the way out): hand back the latents of the last finished step.
             throw new StoryCancelledException(job.StoryId, step, step > 0 ? latents : null, e);
@@ -98,10 +96,23 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
     /// </summary>
     private async Task ReleaseAsync(string storyId, string[] placement, int attempt)
     {
-        var living = roster.Silos.Select(s => s.Id).ToHashSet();
-        await Task.WhenAll(Enumerable.Range(0, placement.Length).GroupBy(k => placement[k]).Where(g => living.Contains(g.Key)).Select(g =>
-            Quietly(() => grains.GetGrain<ISiloGrain>(g.Key).ReleaseAsync(storyId, g.ToArray(), attempt, CancellationToken.None))));
+        var living = LivingSilos();
+        await Task.WhenAll(BySilo(placement).Where(s => living.Contains(s.Silo)).Select(s =>
+            Quietly(() => grains.GetGrain<ISiloGrain>(s.Silo).ReleaseAsync(storyId, s.Segments, attempt, CancellationToken.None))));
     }
+
+    private HashSet<string> LivingSilos() => roster.Silos.Select(s => s.Id).ToHashSet();
+
+    /// <summary>How many silos of <paramref name="placement"/> the membership has declared dead.</summary>
+    private int DeadSilos(string[] placement)
+    {
+        var living = LivingSilos();
+        return placement.Distinct().Count(id => !living.Contains(id));
+    }
+
+    /// <summary>Each silo of <paramref name="placement"/> with its segments, in segment order.</summary>
+    private static (string Silo, int[] Segments)[] BySilo(string[] placement) =>
+        Enumerable.Range(0, placement.Length).GroupBy(k => placement[k]).Select(g => (g.Key, g.ToArray())).ToArray();
 
     /// <summary>Housekeeping that must not hide the story's own outcome: a failure here is dropped.</summary>
     private static async Task Quietly(Func<Task> call)
@@ -147,8 +158,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         while (true)
         {
             var lost = roster.SiloLost;   // read before looking, so a death in between is not missed
-            var living = roster.Silos.Select(s => s.Id).ToHashSet();
-            if (siloOf.Any(id => !living.Contains(id)))
+            if (DeadSilos(siloOf) > 0)
             {
                 step.Cancel();
                 return;
@@ -167,7 +177,7 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
     /// </summary>
     private async Task<float[]> RunStep(StoryJob job, SequenceLayout layout, NoiseSchedule schedule, int step, string[] siloOf, CancellationToken cancel)
     {
-        var bySilo = Enumerable.Range(0, job.Segments).GroupBy(k => siloOf[k]).Select(g => (Silo: grains.GetGrain<ISiloGrain>(g.Key), Segments: g.ToArray())).ToArray();
+        var bySilo = BySilo(siloOf).Select(s => (Silo: grains.GetGrain<ISiloGrain>(s.Silo), s.Segments)).ToArray();
         // A part's calls fail together: a segment waiting for a push from a dead silo would otherwise wait for ever.
         Task<T[]> FromAllSilos<T>(Func<ISiloGrain, int[], CancellationToken, Task<T>> call) =>
             FanOut.AllAsync(bySilo.Select<(ISiloGrain Silo, int[] Segments), Func<CancellationToken, Task<T>>>(s => token => call(s.Silo, s.Segments, token)), cancel);

@@ -39,7 +39,6 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
     private readonly SocketGrainInvoker _remote;
     /// <summary>This process's own grain server: the silos report segment progress to the story grains here.</summary>
     private readonly GrainSocketServer _server;
-    private string _modelPath = "";
     private int _nextSiloNumber;   // silo ids are never reused
     private readonly CancellationTokenSource _stop = new();
     private Task _heartbeats = Task.CompletedTask;
@@ -50,20 +49,23 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
 
     public IReadOnlyList<SiloInfo> Silos { get { lock (_gate) return Living.Select(m => m.Info).ToArray(); } }
     /// <summary>Each silo's HTTP address (health, directory), in start order.</summary>
-    public IReadOnlyList<Uri> Addresses => _silos.Select(s => s.Address).ToArray();
+    public IReadOnlyList<Uri> Addresses { get { lock (_gate) return _silos.Select(s => s.Address).ToArray(); } }
     /// <summary>Each silo's grain address (tcp://), in start order.</summary>
-    public IReadOnlyList<Uri> GrainAddresses => _silos.Select(s => s.GrainAddress).ToArray();
+    public IReadOnlyList<Uri> GrainAddresses { get { lock (_gate) return _silos.Select(s => s.GrainAddress).ToArray(); } }
     public SiloState StateOf(int silo) { lock (_gate) return _silos[silo].State; }
 
     private Member[] Living => _silos.Where(m => m.State != SiloState.Dead).ToArray();
 
-    private ProcessCluster(ModelBundle model)
+    private readonly string _modelPath;
+
+    private ProcessCluster(ModelBundle model, string modelPath)
     {
+        _modelPath = modelPath;
         _remote = new SocketGrainInvoker(Local.CallDeadline);
         Grains = new RoutedGrainFactory(Local, _remote);
         _server = new GrainSocketServer(Local);
         var subscriptions = new ProgressSubscriptions();
-        Local.AddSilo("coordinator", 1, new ClusterHost.SiloServices(model));
+        Local.AddSilo("coordinator", 1);
         Local.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, Grains, this, new InMemoryCheckpointStore(), subscriptions));
         Local.Register<IStoryGrain>((key, _) => new StoryGrain(key, subscriptions));
     }
@@ -78,8 +80,8 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         string id;
         lock (_gate) id = $"silo-{_nextSiloNumber++}";
         var (info, process, address, grainAddress) = await StartSilo(id, _modelPath, cancel);
+        Grains.Route(typeof(ISiloGrain), info.Id, grainAddress);   // before it is a member: a plan may use it at once
         lock (_gate) _silos.Add(new Member(info, process, address, grainAddress));
-        Grains.Route(typeof(ISiloGrain), info.Id, grainAddress);
         return id;
     }
 
@@ -90,7 +92,7 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
     {
         if (silos < 1) throw new ArgumentOutOfRangeException(nameof(silos), silos, "--silos: expected at least 1");
         if (!File.Exists(SiloProgram)) throw new FileNotFoundException($"the silo program is missing: {SiloProgram}");
-        var cluster = new ProcessCluster(model) { _modelPath = modelPath };
+        var cluster = new ProcessCluster(model, modelPath);
         try
         {
             cluster.Grains.Self = cluster._server.Start(System.Net.IPAddress.Loopback, 0);
@@ -104,8 +106,8 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
             }
             foreach (var (info, process, address, grainAddress) in starting.Select(t => t.Result))
             {
-                cluster._silos.Add(new Member(info, process, address, grainAddress));
                 cluster.Grains.Route(typeof(ISiloGrain), info.Id, grainAddress);
+                lock (cluster._gate) cluster._silos.Add(new Member(info, process, address, grainAddress));
             }
             cluster._nextSiloNumber = silos;
             cluster._heartbeats = cluster.HeartbeatLoop(cluster._stop.Token);
@@ -257,16 +259,20 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
     }
 
     /// <summary>The operating system's id of a silo's process (tests stop it with SIGSTOP to play a hung silo).</summary>
-    public int ProcessIdOf(int silo) => _silos[silo].Process.Id;
+    public int ProcessIdOf(int silo) => ProcessOf(silo).Id;
 
     /// <summary>Kills a silo process at once (SIGKILL), as a crash would.</summary>
-    public void Kill(int silo) => _silos[silo].Process.Kill(entireProcessTree: true);
+    public void Kill(int silo) => ProcessOf(silo).Kill(entireProcessTree: true);
+
+    private Process ProcessOf(int silo) { lock (_gate) return _silos[silo].Process; }
 
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
         await _heartbeats;
-        foreach (var process in _silos.Select(m => m.Process))
+        Process[] processes;
+        lock (_gate) processes = _silos.Select(m => m.Process).ToArray();
+        foreach (var process in processes)
         {
             try { if (!process.HasExited) process.Kill(entireProcessTree: true); await process.WaitForExitAsync(); }
             catch (InvalidOperationException) { }

@@ -62,9 +62,11 @@ public sealed class StoryRenderer(ModelBundle model)
         {
             latents = SampleOnCluster(job, silos, events, cancel).GetAwaiter().GetResult();
         }
-        catch (StoryCancelledException e)
+        catch (OperationCanceledException e) when (cancel.IsCancellationRequested)
         {
-            throw Cancelled(request, layout, latentsPath, e.Latents, e.StepsDone, e);
+            // Stopped in a step (the coordinator says which and keeps its latents) or before the first (silos starting).
+            var story = e as StoryCancelledException;
+            throw Cancelled(request, layout, latentsPath, story?.Latents, story?.StepsDone ?? 0, e);
         }
         double modelSeconds = total.Elapsed.TotalSeconds;
         return Finish(request, layout, latents, modelSeconds, total, videoPath, latentsPath, progress, cancel);

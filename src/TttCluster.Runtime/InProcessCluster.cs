@@ -39,9 +39,9 @@ public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
     /// <summary>Every grain call must finish within this, or it fails with a <see cref="GrainCallException"/>.</summary>
     public TimeSpan CallDeadline { get; init; } = TimeSpan.FromMinutes(10);
 
-    public Silo AddSilo(string id, int capacity, IServiceProvider services)
+    public Silo AddSilo(string id, int capacity)
     {
-        var silo = new Silo(id, capacity, services);
+        var silo = new Silo(id, capacity);
         lock (_gate) _silos.Add(silo);
         return silo;
     }
@@ -70,9 +70,13 @@ public sealed class InProcessCluster : IGrainFactory, IGrainInvoker, ISiloRoster
 
     public async Task<TResult> InvokeAsync<TResult>(Type grainInterface, string key, System.Reflection.MethodInfo method, object?[] args)
     {
+        // A call whose caller has already given up (a silo's part of a step, cancelled while its story is being forgotten)
+        // neither runs nor activates a grain: the activation would outlive the story.
+        var shape = GrainMethod.Of(method);
+        shape.TokenIn(args).ThrowIfCancellationRequested();
         // A one-way message (a neighbour's push, a progress report) never activates a grain: one that is not active here
         // (its story was forgotten, a late push from an abandoned call) has nobody waiting for it.
-        bool activate = !GrainMethod.Of(method).OneWay;
+        bool activate = !shape.OneWay;
         if (Resolve(grainInterface, key, activate) is not var (silo, activation)) return default!;   // may throw: seen through the task
         return await ActivationCall.RunAsync<TResult>(silo, activation, key, $"{grainInterface.Name}.{method.Name} on '{key}'", method, args, CallDeadline);
     }

@@ -3,14 +3,13 @@ using System.Collections.Concurrent;
 namespace TttCluster.Runtime;
 
 /// <summary>
-/// A silo in this process: it hosts activations, each with a turn lock so a grain handles one call at a time.
-/// <paramref name="services"/> are what its grains share (the loaded model, for example).
+/// A silo in this process: it hosts activations, each with a turn lock so a grain handles one call at a time. What its
+/// grains share (the loaded model) their factories capture when they are registered.
 /// </summary>
-public sealed class Silo(string id, int capacity, IServiceProvider services)
+public sealed class Silo(string id, int capacity)
 {
     public string Id { get; } = id;
     public int Capacity { get; } = capacity;
-    public IServiceProvider Services { get; } = services;
     public bool IsAlive { get; private set; } = true;
 
     internal ConcurrentDictionary<(Type Interface, string Key), Activation> Activations { get; } = new();

@@ -58,7 +58,7 @@ if (parentPid > 0)
 var model = ModelBundle.Load(Arg("--model") ?? Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors"));
 
 var local = new InProcessCluster();
-local.AddSilo(id, capacity, new ClusterHost.SiloServices(model));
+local.AddSilo(id, capacity);
 var router = new RoutedGrainFactory(local, new SocketGrainInvoker(local.CallDeadline));
 ClusterHost.RegisterWorkerGrains(local, router, model);
 

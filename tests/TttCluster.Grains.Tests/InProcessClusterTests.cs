@@ -89,13 +89,22 @@ public class InProcessClusterTests
     public async Task CallPastItsDeadline_FailsClearly()
     {
         var cluster = new InProcessCluster { CallDeadline = TimeSpan.FromMilliseconds(50) };
-        cluster.AddSilo("silo-0", 1, new ClusterHost.SiloServices(TinyModel));
+        cluster.AddSilo("silo-0", 1);
         cluster.Register<ISegmentGrain>((_, _) => new SlowSegment());
         var e = await Assert.ThrowsAsync<GrainCallException>(() => cluster.GetGrain<ISegmentGrain>("s/0").GetLatentsAsync(CancellationToken.None));
         Assert.Contains("ISegmentGrain.GetLatentsAsync", e.Message);
         Assert.Contains("missed its deadline", e.Message);
     }
 
+    [Fact]
+    public async Task CallWhoseCallerGaveUp_NeitherRunsNorActivates()
+    {
+        var cluster = new InProcessCluster();
+        cluster.AddSilo("silo-0", 1);
+        cluster.Register<ISegmentGrain>((_, _) => new SlowSegment());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cluster.GetGrain<ISegmentGrain>("s/0").AttendAsync(0, new CancellationToken(canceled: true)));
+        Assert.Equal(0, cluster.LocalSilos[0].ActivationCount);
+    }
 
     /// <summary>A grain whose call honours cancellation but would take far longer than the deadline.</summary>
     private sealed class SlowSegment : ISegmentGrain

@@ -57,7 +57,7 @@ public class TransportTests
     {
         var wire = new Wire(null!, null!, new InProcessCluster(), Signal(), Signal(), Signal(),
             new TaskCompletionSource<IReadOnlyList<SegmentProgress>>(TaskCreationOptions.RunContinuationsAsynchronously));
-        wire.ServerCluster.AddSilo("remote", 1, new ClusterHost.SiloServices(null!));
+        wire.ServerCluster.AddSilo("remote", 1);
         wire.ServerCluster.Register<ISiloGrain>((key, _) => new ScriptedSilo(key, wire.Started, wire.Cancelled));
         wire.ServerCluster.Register<IStoryGrain>((key, _) => new GatedStory(wire.StoryGate, wire.StoryReceived));
         var server = new GrainSocketServer(wire.ServerCluster);

@@ -93,6 +93,19 @@ public sealed class StoryRendererTests : IDisposable
         Assert.Equal(Bits(afterTwo!), Bits(LatentsFile.Read(latents)));
     }
 
+    /// <summary>Ctrl-C while the silo processes are still starting: the same clear stop as during a step, nothing written.</summary>
+    [Fact]
+    public void CancelledWhileSiloProcessesStart_StopsClearly()
+    {
+        string video = Path.Combine(_dir, "cancelled-start.mp4"), latents = Path.Combine(_dir, "none.safetensors");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));   // a silo takes most of a second to start
+        var renderer = new StoryRenderer(s_model.Value) { Silos = 2, Processes = true, ModelPath = Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors") };
+        var e = Assert.Throws<RenderCancelledException>(() => renderer.Render(TwoScenes(), video, latents, null, cancel.Token));
+        Assert.Equal("stopped during denoising step 1/3: no video was written", e.Message);
+        Assert.False(File.Exists(video));
+        Assert.False(File.Exists(latents));
+    }
+
     private static string Bits(float[] x) => Convert.ToHexString(SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(x.AsSpan())));
 
     private static string DecodedFramesHash(float[] latents)

@@ -37,7 +37,7 @@ public static class SegmentEdges
         Linear.Forward(p.PatchEmbed, patches, tokens, video);
         for (int b = 0; b < ctx.Batch; b++)
         {
-            if (ownText[b].Length != lt * cfg.TextDim)
+            if (ownText[b].Length != cfg.TextFloatsPerSegment)
                 throw new ArgumentException($"text stream {b} of segment {k}: expected [{lt}, {cfg.TextDim}], found {ownText[b].Length} floats");
             Linear.Forward(p.TextProj, ownText[b], lt, residual.AsSpan(b * chunk * d, lt * d));
             video.CopyTo(residual.AsSpan((b * chunk + lt) * d, tokens * d));
@@ -49,7 +49,7 @@ public static class SegmentEdges
     public static float[] Patchify(ModelConfig cfg, ReadOnlySpan<float> latent, int firstFrame, int count)
     {
         int c = cfg.LatentChannels, hgt = cfg.LatentHeight, wid = cfg.LatentWidth, pt = cfg.Patch;
-        int features = cfg.PatchFeatures, perFrame = cfg.TokensPerFrame, frameSize = c * hgt * wid;
+        int features = cfg.PatchFeatures, perFrame = cfg.TokensPerFrame, frameSize = cfg.LatentFrameFloats;
         var patches = new float[count * perFrame * features];
         for (int f = 0; f < count; f++)
         {
@@ -97,7 +97,7 @@ public static class SegmentEdges
     public static void Unpatchify(ModelConfig cfg, ReadOnlySpan<float> patches, int frames, Span<float> latent)
     {
         int c = cfg.LatentChannels, hgt = cfg.LatentHeight, wid = cfg.LatentWidth, pt = cfg.Patch;
-        int features = cfg.PatchFeatures, perFrame = cfg.TokensPerFrame, frameSize = c * hgt * wid;
+        int features = cfg.PatchFeatures, perFrame = cfg.TokensPerFrame, frameSize = cfg.LatentFrameFloats;
         for (int f = 0; f < frames; f++)
             for (int i = 0; i < cfg.PatchRows; i++)
                 for (int j = 0; j < cfg.PatchCols; j++)
