@@ -2,6 +2,7 @@ using System.Diagnostics;
 using TttCluster.Abstractions;
 using TttCluster.Grains;
 using TttCluster.Model;
+using TttCluster.Model.Plan;
 using TttCluster.Model.Sampling;
 using TttCluster.Model.Ttt;
 using TttCluster.Rendering;
@@ -195,8 +196,9 @@ public static class ClusterBenchmarks
         // A segment's scan calls in start order: G cells (its head groups) for each scan of the render, forward then reverse.
         var bySegment = scanCalls.GroupBy(SegmentOf).ToDictionary(g => g.Key, g => g.OrderBy(c => c.Start).Select(Seconds).ToArray());
         int scans = bySegment[0].Length / groups;
+        var layout = new SequenceLayout(model.Config, segments);
         double scan = Enumerable.Range(0, scans).Sum(turn =>
-            PipelinedScan(segments, groups, reverse: turn % 2 == 1, k => placement[k], (k, g) => bySegment[k][turn * groups + g]));
+            PipelinedScan(layout, groups, new ScanDirection(Reverse: turn % 2 == 1), k => placement[k], (k, g) => bySegment[k][turn * groups + g]));
         double parallel = 0, parallelWork = 0;
         foreach (var method in calls.Where(c => c.Method != nameof(ISegmentGrain.ScanAsync)).GroupBy(c => c.Method))
         {
@@ -218,13 +220,14 @@ public static class ClusterBenchmarks
     /// (k − 1, g) has finished (k + 1 in reverse) and its machine is free; each machine runs one cell at a time, always
     /// the cell that can start first (the lower group on a tie), as the arrivals order them in a real run.
     /// </summary>
-    private static double PipelinedScan(int segments, int groups, bool reverse, Func<int, int> machineOf, Func<int, int, double> duration)
+    private static double PipelinedScan(SequenceLayout layout, int groups, ScanDirection direction, Func<int, int> machineOf, Func<int, int, double> duration)
     {
+        int segments = layout.Segments;
         var finished = new double[segments, groups];
         var done = new bool[segments, groups];
         var machineFree = new Dictionary<int, double>();
-        int before(int k) => reverse ? k + 1 : k - 1;
-        bool first(int k) => reverse ? k == segments - 1 : k == 0;
+        int before(int k) => direction.Reverse ? k + 1 : k - 1;
+        bool first(int k) => direction.IsFirstRun(layout, k);
         double makespan = 0;
         for (int scheduled = 0; scheduled < segments * groups; scheduled++)
         {
