@@ -1,4 +1,7 @@
+using System.Reflection;
+using System.Text;
 using TttCluster.Cli.Commands;
+using TttCluster.Files;
 using TttCluster.Model;
 using TttCluster.Model.Weights;
 
@@ -7,52 +10,92 @@ namespace TttCluster.Cli;
 /// <summary>`ttt`: dispatches a verb to Commands/. Expected failures (bad input) are one line on stderr and exit code 2.</summary>
 public static class CliApp
 {
-    public const string Help = """
-        ttt: TttCluster, minute-long text-to-video with Test-Time-Training diffusion transformers
+    /// <summary>Every command, in the order `ttt --help` lists them.</summary>
+    public static readonly IReadOnlyList<CliCommand> Commands =
+    [
+        RenderCommand.Command,
+        ValidateCommand.Command,
+        InfoCommand.Command,
+        EvalCommand.Command,
+        InitModelCommand.Command,
+        BenchCommand.Command,
+    ];
 
-        usage:
-          ttt render STORY.yaml [-o OUT.mp4] [--steps N] [--seed S] [--save-latents FILE] [--model FILE]
-                    [--silos N [--processes]]      render a story into an MP4 (and OUT.contact.png) on this machine,
-                                                   optionally on N in-process silos or N silo processes on loopback
-          ttt validate STORY.yaml                  check a story file against the format and the model's limits
-          ttt info WEIGHTS.safetensors             print a model file's config and tensor inventory
-          ttt eval ttt-scan --weights W --inputs IN --out OUT --mini-batch B
-                                                   run the TTT scan alone (docs/MODEL.md §7)
-          ttt init-model --seed S --out FILE       write a seeded (untrained) Tiny model file
-          ttt bench [--quick] [--json FILE] [--only gemm|scan|attention|step|layer]
-                                               measure GEMM, TTT scan, attention, a denoising step, a 5B layer
-        """;
-
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    /// <summary>"0.10.0 (commit 54b1a51)": the assembly version and, when built from a git checkout, its commit.</summary>
+    public static string Version
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        get
         {
-            (args.Length == 0 ? error : output).WriteLine(Help);
-            return args.Length == 0 ? 2 : 0;
+            string informational = typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+            int plus = informational.IndexOf('+');
+            return plus < 0 ? informational : $"{informational[..plus]} (commit {informational[(plus + 1)..][..Math.Min(12, informational.Length - plus - 1)]})";
+        }
+    }
+
+    /// <summary>The text of `ttt --help`: every command's usage line and what it does.</summary>
+    public static string Help()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("ttt: TttCluster, minute-long text-to-video with Test-Time-Training diffusion transformers");
+        text.AppendLine();
+        text.AppendLine("usage:");
+        foreach (var command in Commands)
+        {
+            text.AppendLine($"  ttt {command.Usage}");
+            text.AppendLine($"      {command.Summary}");
+        }
+        text.AppendLine("  ttt --version");
+        text.AppendLine();
+        text.AppendLine("`ttt COMMAND --help` lists a command's options.");
+        return text.ToString();
+    }
+
+    /// <summary>Runs one command line; tests call this with their own writers and interrupts.</summary>
+    public static int Run(string[] args, CliContext context)
+    {
+        var (output, error) = (context.Output, context.Error);
+        if (args.Length == 0)
+        {
+            error.Write(Help());
+            return 2;
+        }
+        if (args[0] is "-h" or "--help" or "help")
+        {
+            if (args.Length > 1 && args[0] == "help") return Run([args[1], "--help"], context);
+            output.Write(Help());
+            return 0;
+        }
+        if (args[0] is "--version" or "version")
+        {
+            output.WriteLine($"ttt {Version}");
+            return 0;
         }
         try
         {
-            string[] rest = args[1..];
-            return args[0] switch
+            var command = Commands.FirstOrDefault(c => c.Name == args[0])
+                ?? throw new CliException($"unknown command '{args[0]}'; the commands are {string.Join(", ", Commands.Select(c => c.Name))} (`ttt --help`)");
+            var arguments = new CliArguments(args[1..], command);
+            if (arguments.WantsHelp)
             {
-                "render" => RenderCommand.Run(rest, output),
-                "validate" => ValidateCommand.Run(rest, output),
-                "info" => InfoCommand.Run(rest, output),
-                "eval" => EvalCommand.Run(rest, output),
-                "bench" => BenchCommand.Run(rest, output),
-                "init-model" => InitModelCommand.Run(rest, output),
-                _ => throw new CliException($"unknown command '{args[0]}'; run `ttt --help`"),
-            };
+                output.Write(command.Help());
+                return 0;
+            }
+            return command.Run(arguments, context);
         }
         catch (TttCluster.Video.VideoEncodingException e)
         {
             error.WriteLine($"ttt: error: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is CliException or WeightsFileException or ModelConfigException or FormatException or IOException
-                                      or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is CliException or WeightsFileException or ModelConfigException or FormatException or ArgumentException)
         {
             error.WriteLine($"ttt: error: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file problem that no check before the work foresaw (the disk filled up, a folder vanished).
+            error.WriteLine($"ttt: error: {FileChecks.Describe(e)}");
             return 2;
         }
     }

@@ -1,53 +1,55 @@
 namespace TttCluster.Cli;
 
 /// <summary>
-/// The parsed words of one command: positional arguments, `--name value` options and `--flag` switches. Small and
-/// explicit on purpose: every mistake gets a message that names the option and what was expected.
+/// The parsed words of one command: positional arguments, `--name value` (or `--name=value`) options and switches,
+/// checked against the command's <see cref="CliOption"/> list. Every mistake gets a message that names the option
+/// and what was expected.
 /// </summary>
 public sealed class CliArguments
 {
-    private readonly Dictionary<string, string> _options = new();
-    private readonly HashSet<string> _flags = new();
-    private readonly HashSet<string> _used = new();
+    private readonly Dictionary<string, string> _values = new();
+    private readonly HashSet<string> _switches = new();
     public List<string> Positionals { get; } = new();
 
-    /// <param name="valueOptions">Options that take a value (e.g. "--weights"); anything else starting with -- is a switch.</param>
-    /// <param name="flagOptions">Switches this command knows (e.g. "--quick").</param>
-    public CliArguments(IEnumerable<string> words, IReadOnlySet<string> valueOptions, IReadOnlySet<string> flagOptions)
+    /// <summary>True when the words ask for help (-h or --help), whatever else they hold.</summary>
+    public bool WantsHelp { get; }
+
+    public CliArguments(IEnumerable<string> words, CliCommand command)
     {
         var list = words.ToList();
+        WantsHelp = list.Any(w => w is "-h" or "--help");
+        if (WantsHelp) return;
         for (int i = 0; i < list.Count; i++)
         {
             string w = list[i];
-            if (!w.StartsWith("-") || w == "-") { Positionals.Add(w); continue; }
-            string name = w, value = "";
+            if (!w.StartsWith('-') || w == "-") { Positionals.Add(w); continue; }
             int eq = w.IndexOf('=');
             bool inline = eq > 0;
-            if (inline) { name = w[..eq]; value = w[(eq + 1)..]; }
-            if (valueOptions.Contains(name))
+            string name = inline ? w[..eq] : w;
+            var option = command.Options.FirstOrDefault(o => o.Name == name || o.Alias == name)
+                ?? throw new CliException($"unknown option {name}; `ttt {command.Name}` knows " +
+                                          (command.Options.Count == 0 ? "no options" : string.Join(", ", command.Options.Select(o => o.Label))));
+            if (option.IsSwitch)
             {
-                if (!inline)
-                {
-                    if (i + 1 >= list.Count || list[i + 1].StartsWith("--"))
-                        throw new CliException($"option {name} needs a value");
-                    value = list[++i];
-                }
-                if (!_options.TryAdd(name, value)) throw new CliException($"option {name} is given twice");
+                if (inline) throw new CliException($"option {name} takes no value, found '{w[(eq + 1)..]}'");
+                _switches.Add(option.Name);
+                continue;
             }
-            else if (flagOptions.Contains(name) && !inline) _flags.Add(name);
-            else
-            {
-                var known = valueOptions.Concat(flagOptions).Order().ToArray();
-                throw new CliException($"unknown option {name}" + (known.Length > 0 ? $"; this command knows {string.Join(", ", known)}" : ""));
-            }
+            string value;
+            if (inline) value = w[(eq + 1)..];
+            else if (i + 1 >= list.Count || list[i + 1].StartsWith("--"))
+                throw new CliException($"option {name} needs a value ({option.Value})");
+            else value = list[++i];
+            if (!_values.TryAdd(option.Name, value))
+                throw new CliException($"option {name} is given twice");
         }
     }
 
-    public bool Flag(string name) => _flags.Contains(name);
+    public bool Flag(string name) => _switches.Contains(name);
 
-    public string? Optional(string name) => _options.GetValueOrDefault(name);
+    public string? Optional(string name) => _values.GetValueOrDefault(name);
 
-    public string Required(string name) => _options.TryGetValue(name, out var v) ? v : throw new CliException($"missing required option {name}");
+    public string Required(string name) => _values.TryGetValue(name, out var v) ? v : throw new CliException($"missing required option {name}");
 
     public int RequiredInt(string name, int min, int max)
     {
@@ -57,8 +59,24 @@ public sealed class CliArguments
         return v;
     }
 
+    public int? OptionalInt(string name, int min, int max) => Optional(name) is null ? null : RequiredInt(name, min, max);
+
+    public ulong? OptionalSeed(string name)
+    {
+        string? raw = Optional(name);
+        if (raw is null) return null;
+        return ulong.TryParse(raw, out ulong seed) ? seed : throw new CliException($"option {name}: expected a whole number ≥ 0, found '{raw}'");
+    }
+
     public string Positional(int index, string what) =>
         index < Positionals.Count ? Positionals[index] : throw new CliException($"missing {what}");
+
+    /// <summary>Refuses positional arguments past the first <paramref name="count"/>.</summary>
+    public void AtMostPositionals(int count, string command)
+    {
+        if (Positionals.Count > count)
+            throw new CliException($"`ttt {command}` takes {(count == 0 ? "no arguments" : count == 1 ? "one argument" : $"{count} arguments")}, found an extra '{Positionals[count]}'");
+    }
 }
 
 /// <summary>A command-line mistake: printed as one line, exit code 2.</summary>

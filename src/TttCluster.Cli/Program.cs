@@ -1,1 +1,5 @@
-return TttCluster.Cli.CliApp.Run(args, Console.Out, Console.Error);
+using TttCluster.Cli;
+
+// Signals first: a Ctrl-C from the first moment on gets the same handling as one during a render.
+using var interrupts = Interrupts.ForThisProcess(Console.Error);
+return CliApp.Run(args, new CliContext(Console.Out, Console.Error, OutputIsTerminal: !Console.IsOutputRedirected, interrupts));

@@ -3,22 +3,36 @@ using TttCluster.Rendering;
 
 namespace TttCluster.Cli;
 
+/// <summary>How a render shows its progress.</summary>
+public enum ProgressStyle
+{
+    /// <summary>A terminal: one row per segment (step, layer, phase) and an overall line, redrawn in place.</summary>
+    Table,
+    /// <summary>Piped or in CI: one line per finished step, then a few lines while the video is encoded.</summary>
+    Lines,
+    /// <summary>--quiet: nothing while it runs.</summary>
+    Quiet,
+}
+
 /// <summary>
-/// Live render progress: one row per segment (denoising step, layer, phase) and an overall line with the ETA. On a
-/// terminal the rows are redrawn in place (at most 10 times a second); when output is redirected, one line per step.
+/// Live render progress in one of the <see cref="ProgressStyle"/>s; the table is redrawn at most 10 times a second.
 /// Events arrive from several threads at once.
 /// </summary>
-public sealed class ProgressBoard(int segments, int steps, TextWriter output, bool interactive)
+public sealed class ProgressBoard(int segments, int steps, TextWriter output, ProgressStyle style)
 {
     private readonly object _gate = new();
     private readonly (int Step, int Layer, string Phase)[] _rows = Enumerable.Repeat((0, 0, "waiting"), segments).ToArray();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private int _stepsDone, _framesDone, _frames, _linesDrawn;
+    private int _stepsDone, _framesDone, _frames, _linesDrawn, _quartersReported;
     private string _stage = "sampling";
     private long _lastDrawTicks;
 
+    public static ProgressStyle StyleFor(bool quiet, bool outputIsTerminal) =>
+        quiet ? ProgressStyle.Quiet : outputIsTerminal ? ProgressStyle.Table : ProgressStyle.Lines;
+
     public void Report(RenderProgress p)
     {
+        if (style == ProgressStyle.Quiet) return;
         lock (_gate)
         {
             _stage = p.Stage;
@@ -28,17 +42,20 @@ public sealed class ProgressBoard(int segments, int steps, TextWriter output, bo
                 if (p.Phase == "step done")
                 {
                     _stepsDone = p.Step + 1;
-                    if (!interactive) output.WriteLine($"step {_stepsDone}/{steps} done, {Elapsed()} elapsed, {Eta()}");
+                    if (style == ProgressStyle.Lines) output.WriteLine($"step {_stepsDone}/{steps} done, {Elapsed()} elapsed, {Eta()}");
                 }
             }
             else
             {
                 _framesDone = p.Frame;
                 _frames = p.Frames;
-                if (!interactive && (p.Frame == p.Frames || p.Frame % 100 == 0) && p.Frames > 0)
+                if (style == ProgressStyle.Lines && p.Frames > 0 && 4 * p.Frame / p.Frames > _quartersReported)
+                {
+                    _quartersReported = 4 * p.Frame / p.Frames;
                     output.WriteLine($"{p.Stage}: frame {p.Frame}/{p.Frames}");
+                }
             }
-            if (interactive && (_clock.ElapsedTicks - _lastDrawTicks > Stopwatch.Frequency / 10 || p.Phase == "step done" || p.Stage == "done"))
+            if (style == ProgressStyle.Table && (_clock.ElapsedTicks - _lastDrawTicks > Stopwatch.Frequency / 10 || p.Phase == "step done" || p.Stage == "done"))
                 Draw();
         }
     }
@@ -46,7 +63,7 @@ public sealed class ProgressBoard(int segments, int steps, TextWriter output, bo
     /// <summary>Draws the final state once more (so the last update is never lost to throttling).</summary>
     public void Finish()
     {
-        lock (_gate) if (interactive) Draw();
+        lock (_gate) if (style == ProgressStyle.Table) Draw();
     }
 
     private string Elapsed() => $"{_clock.Elapsed.TotalSeconds:F1} s";

@@ -135,7 +135,7 @@ public sealed record ModelConfig
         try { config = JsonSerializer.Deserialize<ModelConfig>(json, JsonOptions); }
         catch (JsonException e)
         {
-            throw new ModelConfigException("ttt_config", "a JSON object with every field of docs/MODEL.md §1", $"{e.Message} (in {source})");
+            throw new ModelConfigException("ttt_config", "a JSON object with every field of docs/MODEL.md §1", $"{Weights.JsonProblem.Found(e)} (in {source})");
         }
         return (config ?? throw new ModelConfigException("ttt_config", "a JSON object", $"null (in {source})")).Validate();
     }

@@ -90,7 +90,18 @@ public sealed class StoryRenderer(ModelBundle model)
         string videoPath, string? latentsPath, Action<RenderProgress>? progress, CancellationToken cancel)
     {
         if (latentsPath is not null) LatentsFile.Write(latentsPath, latents, layout, request, request.Sampler.Steps);
-        var (decoderSeconds, ffmpegSeconds, contactPath, frames) = Encode(latents, layout, videoPath, progress, cancel);
+        (double, double, string, int) encoded;
+        try
+        {
+            encoded = Encode(latents, layout, videoPath, progress, cancel);
+        }
+        catch (Exception e) when (cancel.IsCancellationRequested && e is OperationCanceledException or VideoEncodingException)
+        {
+            // Stopped while encoding (ffmpeg, in the terminal's process group, may have been stopped by the same Ctrl-C).
+            string kept = latentsPath is null ? "" : $"; the final latents (step {request.Sampler.Steps}/{request.Sampler.Steps}) are in {latentsPath}";
+            throw new RenderCancelledException($"stopped while encoding the video: no video was written{kept}", e);
+        }
+        var (decoderSeconds, ffmpegSeconds, contactPath, frames) = encoded;
         progress?.Invoke(new RenderProgress("done", request.Sampler.Steps, request.Sampler.Steps, -1, 0, "done", frames, frames));
         var d = model.Decoder;
         return new RenderResult(videoPath, contactPath, latentsPath, frames, d.Width, d.Height, d.FramesPerSecond,

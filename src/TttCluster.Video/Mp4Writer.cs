@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using TttCluster.Files;
 
 namespace TttCluster.Video;
 
@@ -24,7 +25,7 @@ public sealed class Mp4Writer : IDisposable
     private readonly Process _ffmpeg;
     private readonly Stream _stdin;
     private readonly StandardErrorTail _stderr;
-    private readonly string _temporaryPath;
+    private readonly PartialFile _file;
     private readonly CancellationToken _cancellationToken;
     private readonly CancellationTokenRegistration _killOnCancel;
     private Mp4WriterState _state = Mp4WriterState.Streaming;
@@ -38,11 +39,11 @@ public sealed class Mp4Writer : IDisposable
     /// <summary>Frames handed to ffmpeg so far.</summary>
     public int FramesWritten { get; private set; }
 
-    private Mp4Writer(VideoSpec spec, string outputPath, string temporaryPath, Process ffmpeg, CancellationToken cancellationToken)
+    private Mp4Writer(VideoSpec spec, PartialFile file, Process ffmpeg, CancellationToken cancellationToken)
     {
         Spec = spec;
-        OutputPath = outputPath;
-        _temporaryPath = temporaryPath;
+        OutputPath = file.TargetPath;
+        _file = file;
         _ffmpeg = ffmpeg;
         _stdin = ffmpeg.StandardInput.BaseStream;
         _stderr = StandardErrorTail.Attach(ffmpeg);
@@ -65,8 +66,20 @@ public sealed class Mp4Writer : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
 
         string ffmpegPath = FfmpegTools.Find("ffmpeg");
-        string fullPath = Path.GetFullPath(outputPath);
-        string temporaryPath = AtomicFile.TemporaryPathFor(fullPath);
+        Process? process = null;
+        // ffmpeg starts under the registry's lock, so a process told to quit at once either stops it and deletes its
+        // temporary file, or quits before it ever starts.
+        var file = PartialFiles.Process.Reserve(outputPath, temporaryPath =>
+        {
+            process = StartFfmpeg(ffmpegPath, EncoderArguments(spec, temporaryPath));
+            var started = process;
+            return () => StopForQuit(started);
+        });
+        return new Mp4Writer(spec, file, process!, cancellationToken);
+    }
+
+    private static Process StartFfmpeg(string ffmpegPath, IReadOnlyList<string> arguments)
+    {
         var startInfo = new ProcessStartInfo(ffmpegPath)
         {
             UseShellExecute = false,
@@ -74,20 +87,33 @@ public sealed class Mp4Writer : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (string argument in EncoderArguments(spec, temporaryPath))
+        foreach (string argument in arguments)
             startInfo.ArgumentList.Add(argument);
-
         var process = new Process { StartInfo = startInfo };
         try
         {
             process.Start();
+            return process;
         }
         catch (Win32Exception e)
         {
             process.Dispose();
             throw new VideoEncodingException($"could not start {ffmpegPath}: {e.Message}; {FfmpegTools.InstallHint}", "", e);
         }
-        return new Mp4Writer(spec, fullPath, temporaryPath, process, cancellationToken);
+    }
+
+    /// <summary>The process is quitting at once: ffmpeg must be gone before its file is deleted, or it could write it again.</summary>
+    private static void StopForQuit(Process ffmpeg)
+    {
+        try
+        {
+            if (!ffmpeg.HasExited) ffmpeg.Kill();
+            ffmpeg.WaitForExit(ExitGrace);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Win32Exception)
+        {
+            // Already gone.
+        }
     }
 
     /// <summary>The ffmpeg command line after the program name: raw rgb24 on stdin, H.264 MP4 to <paramref name="temporaryPath"/>.</summary>
@@ -156,17 +182,17 @@ public sealed class Mp4Writer : IDisposable
         AbortIfCancelled();
         if (_ffmpeg.ExitCode != 0)
             throw Fail($"ffmpeg failed with exit code {_ffmpeg.ExitCode}", innerException: null);
-        if (!File.Exists(_temporaryPath) || new FileInfo(_temporaryPath).Length == 0)
+        if (!File.Exists(_file.TemporaryPath) || new FileInfo(_file.TemporaryPath).Length == 0)
             throw Fail("ffmpeg exited cleanly but wrote no file", innerException: null);
 
         try
         {
-            AtomicFile.Commit(_temporaryPath, OutputPath);
+            _file.Commit();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Abort();
-            throw new VideoEncodingException($"{OutputPath}: the video was encoded but could not be moved into place: {e.Message}; nothing was saved", "", e);
+            throw new VideoEncodingException($"{OutputPath}: the video was encoded but could not be moved into place: {FileChecks.Reason(e)}; nothing was saved", "", e);
         }
         _state = Mp4WriterState.Completed;
     }
@@ -207,7 +233,7 @@ public sealed class Mp4Writer : IDisposable
         KillQuietly();
         if (_ffmpeg.WaitForExit(ExitGrace))
             _ffmpeg.WaitForExit();   // the timeout overload does not wait for the stderr reader to finish; this does
-        AtomicFile.TryDelete(_temporaryPath);
+        _file.Discard();
     }
 
     private void KillQuietly()

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using TttCluster.Files;
 
 namespace TttCluster.Video;
 
@@ -21,18 +22,9 @@ public static class PngWriter
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         byte[] png = Encode(width, height, rgb24);
-        string fullPath = Path.GetFullPath(path);
-        string temporaryPath = AtomicFile.TemporaryPathFor(fullPath);
-        try
-        {
-            File.WriteAllBytes(temporaryPath, png);
-            AtomicFile.Commit(temporaryPath, fullPath);
-        }
-        catch
-        {
-            AtomicFile.TryDelete(temporaryPath);
-            throw;
-        }
+        using var file = PartialFiles.Process.Create(path);
+        file.Stream.Write(png);
+        file.Commit();
     }
 
     /// <summary>The bytes of a PNG file holding <paramref name="rgb24"/>.</summary>

@@ -10,13 +10,7 @@ public sealed class CliTests : IDisposable
 
     private static string Golden(string name) => Path.Combine(AppContext.BaseDirectory, "golden", name);
 
-    private static (int Code, string Out, string Err) Ttt(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = CliApp.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Out, string Err) Ttt(params string[] args) => CliRun.Ttt(args);
 
     [Fact]
     public void EvalTttScan_WritesTheReferenceOutputs()
@@ -107,6 +101,6 @@ public sealed class CliTests : IDisposable
     {
         var (code, _, err) = Ttt("render", "story.yaml", "--silos", "0");
         Assert.Equal(2, code);
-        Assert.Contains("--silos: expected a whole number from 1 to 64, found '0'", err);
+        Assert.Contains("option --silos: expected a whole number from 1 to 64, found '0'", err);
     }
 }

@@ -125,7 +125,7 @@ public class FieldErrorTests
         var bare = TestStories.SingleError("""{"title": "T", "settings": {"guidance": NaN}, "scenes": [{"text": "A"}]}""");
         var quoted = TestStories.SingleError("""{"title": "T", "settings": {"guidance": "NaN"}, "scenes": [{"text": "A"}]}""");
 
-        Assert.Equal("valid JSON", bare.Expected);
+        Assert.Equal(("a value after ':'", "'NaN'"), (bare.Expected, bare.Found));
         Assert.Equal("kitchen.yaml:1:41: settings.guidance: expected a number from 0 to 30, found \"NaN\"", quoted.ToString());
     }
 

@@ -8,10 +8,18 @@ namespace TttCluster.Cli.Commands;
 /// <summary>`ttt info WEIGHTS`: a model file's config and tensor inventory, checked against that config.</summary>
 public static class InfoCommand
 {
-    public static int Run(string[] args, TextWriter output)
+    public static readonly CliCommand Command = new("info", "info WEIGHTS.safetensors",
+        "print a model file's config and tensor inventory, validated",
+        "Checks every tensor's name, shape and values against the config the file declares, without running anything.",
+        [],
+        Run);
+
+    private static int Run(CliArguments a, CliContext context)
     {
-        var a = new CliArguments(args, new HashSet<string>(), new HashSet<string>());
+        var output = context.Output;
+        a.AtMostPositionals(1, "info");
         string path = a.Positional(0, "the weights file (ttt info WEIGHTS.safetensors)");
+        OutputFiles.CheckReadable("WEIGHTS", path, "a weights file (.safetensors)");
         bool isBundle;
         using (var file = SafetensorsFile.Open(path))
         {

@@ -10,7 +10,14 @@ public static class StoryLoading
     /// <summary>The shipped Tiny model, next to the CLI (copied there at build time from models/).</summary>
     public static string DefaultModelPath => Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors");
 
-    public static ModelBundle LoadModel(string? path) => ModelBundle.Load(path ?? DefaultModelPath);
+    public static readonly CliOption ModelOption = new("--model", "FILE", "the model file (default: the shipped Tiny model)");
+
+    /// <summary>The model of --model (or the shipped one), after checking the file can be read at all.</summary>
+    public static ModelBundle LoadModel(string? path)
+    {
+        if (path is not null) OutputFiles.CheckReadable("--model", path, "a model file (.safetensors)");
+        return ModelBundle.Load(path ?? DefaultModelPath);
+    }
 
     private static string Problems(int n) => n == 1 ? "1 problem" : $"{n} problems";
 

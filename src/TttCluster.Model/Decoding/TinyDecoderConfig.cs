@@ -19,7 +19,7 @@ public sealed record TinyDecoderConfig(int Upscale = 16, int FramesPerLatentFram
     {
         TinyDecoderConfig? c;
         try { c = JsonSerializer.Deserialize<TinyDecoderConfig>(json, Json); }
-        catch (JsonException e) { throw new FormatException($"{source}: {MetadataKey}: {e.Message}", e); }
+        catch (JsonException e) { throw new FormatException($"{source}: {MetadataKey}: expected the decoder config as JSON, found {Weights.JsonProblem.Found(e)}", e); }
         if (c is null || c.Upscale is < 1 or > 64 || c.FramesPerLatentFrame is < 1 or > 64 || c.FramesPerSecond is < 1 or > 120 || c.Hidden is < 1 or > 4096)
             throw new FormatException($"{source}: {MetadataKey}: expected upscale 1..64, framesPerLatentFrame 1..64, framesPerSecond 1..120, hidden 1..4096; found {json}");
         return c;

@@ -30,14 +30,14 @@ internal static class SafetensorsHeaderParser
         }
         catch (JsonException e)
         {
-            throw WeightsFileException.Mismatch(path, null, "a JSON header", $"invalid JSON ({e.Message})",
+            throw WeightsFileException.Mismatch(path, null, "a JSON header", JsonProblem.Found(e, header.Span),
                 "the file is not safetensors, or its header is corrupted", e);
         }
         catch (InvalidOperationException e)
         {
             // System.Text.Json reports some malformed strings (e.g. an escaped lone surrogate in a name) only when
             // the string is read, and does so with InvalidOperationException.
-            throw WeightsFileException.Mismatch(path, null, "a JSON header with valid strings", $"a malformed string ({e.Message})",
+            throw WeightsFileException.Mismatch(path, null, "a JSON header with valid strings", "a malformed string (an escaped lone surrogate, or an invalid escape)",
                 "the header is corrupted", e);
         }
     }

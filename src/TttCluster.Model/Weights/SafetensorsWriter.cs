@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Runtime.InteropServices;
+using TttCluster.Files;
 using TttCluster.Tensors;
 
 namespace TttCluster.Model.Weights;
@@ -30,28 +31,15 @@ public static class SafetensorsWriter
         var sorted = SortAndCheckNames(tensors);
         byte[] header = BuildHeader(sorted, metadata, dtype);
 
-        string fullPath = System.IO.Path.GetFullPath(path);
-        string temporaryPath = $"{fullPath}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
-            {
-                Span<byte> lengthPrefix = stackalloc byte[SafetensorsFile.LengthPrefixBytes];
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(lengthPrefix, (ulong)header.Length);
-                stream.Write(lengthPrefix);
-                stream.Write(header);
-                foreach (var (_, tensor) in sorted)
-                    WriteData(stream, tensor.Data, dtype);
-                // Durable before the rename, so a crash cannot leave a complete-looking name over partial data.
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporaryPath, fullPath, overwrite: true);
-        }
-        catch
-        {
-            if (File.Exists(temporaryPath)) File.Delete(temporaryPath);
-            throw;
-        }
+        using var file = PartialFiles.Process.Create(path);
+        var stream = file.Stream;
+        Span<byte> lengthPrefix = stackalloc byte[SafetensorsFile.LengthPrefixBytes];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(lengthPrefix, (ulong)header.Length);
+        stream.Write(lengthPrefix);
+        stream.Write(header);
+        foreach (var (_, tensor) in sorted)
+            WriteData(stream, tensor.Data, dtype);
+        file.Commit();
     }
 
     private static List<(string Name, Tensor Tensor)> SortAndCheckNames(IEnumerable<KeyValuePair<string, Tensor>> tensors)

@@ -39,7 +39,7 @@ internal static class StoryFileReader
         }
         catch (IOException e)
         {
-            throw Unreadable(path, $"an error reading it ({e.Message})");
+            throw Unreadable(path, $"a file it cannot read ({TttCluster.Files.FileChecks.Reason(e)})");
         }
     }
 

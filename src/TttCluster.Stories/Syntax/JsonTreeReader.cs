@@ -40,7 +40,9 @@ internal sealed class JsonTreeReader
         }
         catch (JsonException e)
         {
-            errors.Add(map, map.OffsetOf(e.LineNumber ?? 0, e.BytePositionInLine ?? 0), FieldPath.Root, "valid JSON", $"a syntax error ({Sentence(e.Message)})");
+            long offset = map.OffsetOf(e.LineNumber ?? 0, e.BytePositionInLine ?? 0);
+            var (expected, found) = JsonSyntaxError.Describe(json, offset, reader.TokenType, reader.CurrentDepth);
+            errors.Add(map, offset, FieldPath.Root, expected, found);
             return null;
         }
         catch (StoryAbortedException)
@@ -127,16 +129,5 @@ internal sealed class JsonTreeReader
     {
         _errors.Add(_map, offset, path, expected, found);
         return new StoryAbortedException();
-    }
-
-    /// <summary>The reader's message without its position suffix (we print our own), e.g. "expected ',' or '}' after property value".</summary>
-    private static string Sentence(string message)
-    {
-        int suffix = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        string trimmed = (suffix >= 0 ? message[..suffix] : message).Trim().TrimEnd('.', ' ', '|');
-        int path = trimmed.IndexOf(" Path:", StringComparison.Ordinal);
-        if (path >= 0)
-            trimmed = trimmed[..path].TrimEnd('.', ' ', '|');
-        return trimmed.Length == 0 ? "no details" : FoundText.Message(char.ToLowerInvariant(trimmed[0]) + trimmed[1..]);
     }
 }

@@ -6,12 +6,12 @@ namespace TttCluster.Stories.Syntax;
 
 /// <summary>
 /// Builds the node tree of a YAML story from YamlDotNet's event stream (not its deserializer), so every limit is ours:
-/// anchors and aliases are rejected rather than expanded (no "billion laughs"), nesting depth and node count are
+/// the first anchor or alias stops the reading rather than being expanded (no "billion laughs"), nesting depth and node count are
 /// bounded, duplicate keys and extra documents are reported, and no YamlDotNet exception escapes.
 /// </summary>
 internal sealed class YamlTreeReader
 {
-    private const string NoAnchors = "no anchors or aliases (a story never needs them: write the value out)";
+    private const string NoAnchors = "no anchors or aliases (they are not supported, and a story never needs them: write the value out)";
 
     private readonly Scanner _scanner;
     private readonly Parser _parser;
@@ -65,18 +65,17 @@ internal sealed class YamlTreeReader
         if (++_nodeCount > _limits.MaxNodes)
             throw Abort(node.Start, path, $"at most {_limits.MaxNodes} values in one story file", "more");
 
+        // The first anchor or alias ends the reading: one line says they are not supported, instead of one line for
+        // each of the hundreds a YAML bomb holds.
         if (node is AnchorAlias alias)
-        {
-            _errors.Add(_map, offset, path, NoAnchors, $"alias *{FoundText.Name(alias.Value.Value)}");
-            return new RejectedNode(offset);
-        }
+            throw Abort(node.Start, path, NoAnchors, $"alias *{FoundText.Name(alias.Value.Value)}");
         if (node is not NodeEvent nodeEvent)
         {
             // An end event where a value belongs: the parser produced a stream that is not well formed.
             throw Abort(node.Start, path, "valid YAML", "a syntax error near here");
         }
         if (!nodeEvent.Anchor.IsEmpty)
-            _errors.Add(_map, offset, path, NoAnchors, $"anchor &{FoundText.Name(nodeEvent.Anchor.Value)}");
+            throw Abort(node.Start, path, NoAnchors, $"anchor &{FoundText.Name(nodeEvent.Anchor.Value)}");
         // A tag would change what a value means (e.g. !!str 42); a story never needs one, so say so rather than guess.
         bool tagged = !nodeEvent.Tag.IsEmpty;
         if (tagged)

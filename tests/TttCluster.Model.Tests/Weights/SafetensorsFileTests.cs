@@ -117,14 +117,16 @@ public sealed class SafetensorsFileTests : IDisposable
     }
 
     [Theory]
-    [InlineData("{\"a\":", "invalid JSON")]
+    [InlineData("{\"a\":", "found malformed JSON at line 1, byte ")]
     [InlineData("[1, 2]", "found a JSON array")]
-    [InlineData("{} {}", "invalid JSON")]
+    [InlineData("{} {}", "found malformed JSON at line 1, byte 4 ('{' there)")]
+    [InlineData("{\"a\": 1,}", "found malformed JSON at line 1, byte 9 ('}' there)")]
     public void Open_HeaderThatIsNotAJsonObjectIsRejected(string header, string found)
     {
         var error = OpenFails(WriteRaw(header, []));
 
         Assert.Contains(found, error.Message);
+        Assert.DoesNotContain("reader options", error.Message);   // System.Text.Json's own words stay out
     }
 
     [Theory]

@@ -1,0 +1,70 @@
+using System.Runtime.InteropServices;
+using TttCluster.Files;
+
+namespace TttCluster.Cli;
+
+/// <summary>
+/// Ctrl-C (SIGINT) and SIGTERM for the whole process, installed before anything else runs so that no signal finds the
+/// process without a handler. While a command can stop cleanly (a render: <see cref="CanStop"/>), the first Ctrl-C
+/// asks it to stop at the next phase boundary (<see cref="StopRequested"/>) and the command says what it kept. A
+/// second Ctrl-C, a Ctrl-C when nothing can stop cleanly, or SIGTERM quits at once: every half-written file is
+/// deleted first (<see cref="PartialFiles.AbandonAll"/>), then the signal ends the process as it would have.
+/// </summary>
+public sealed class Interrupts : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TextWriter _error;
+    private readonly PartialFiles _files;
+    private readonly List<PosixSignalRegistration> _registrations = [];
+    private int _presses;
+
+    /// <param name="error">Where the handler says what it does.</param>
+    /// <param name="files">The files to abandon when quitting (the process's own; tests pass theirs).</param>
+    public Interrupts(TextWriter error, PartialFiles files)
+    {
+        _error = error;
+        _files = files;
+    }
+
+    /// <summary>Handles SIGINT and SIGTERM from now on.</summary>
+    public static Interrupts ForThisProcess(TextWriter error)
+    {
+        var interrupts = new Interrupts(error, PartialFiles.Process);
+        // Returning with Cancel false lets the runtime carry out the signal's default action: the process ends by it.
+        interrupts._registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = !interrupts.Interrupt()));
+        interrupts._registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { interrupts.Quit("terminated"); c.Cancel = false; }));
+        return interrupts;
+    }
+
+    /// <summary>Set while the running command stops cleanly on <see cref="StopRequested"/>.</summary>
+    public bool CanStop { get; set; }
+
+    /// <summary>Cancelled by the first Ctrl-C while <see cref="CanStop"/>.</summary>
+    public CancellationToken StopRequested => _stop.Token;
+
+    /// <summary>What one Ctrl-C does. Returns true when the process should now quit (half-written files are gone).</summary>
+    public bool Interrupt()
+    {
+        if (Interlocked.Increment(ref _presses) == 1 && CanStop)
+        {
+            _error.WriteLine("ttt: stopping at the next phase boundary (Ctrl-C again to quit at once)...");
+            _stop.Cancel();
+            return false;
+        }
+        Quit("interrupted");
+        return true;
+    }
+
+    private void Quit(string why)
+    {
+        int removed = _files.AbandonAll();
+        _error.WriteLine($"ttt: {why}, quitting at once" + (removed == 0 ? "" : $"; removed {removed} half-written file{(removed == 1 ? "" : "s")}"));
+        _error.Flush();
+    }
+
+    public void Dispose()
+    {
+        foreach (var registration in _registrations) registration.Dispose();
+        _stop.Dispose();
+    }
+}

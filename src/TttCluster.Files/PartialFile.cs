@@ -1,0 +1,64 @@
+namespace TttCluster.Files;
+
+/// <summary>
+/// One output file being written under a temporary name (see <see cref="PartialFiles"/>):
+/// <code>
+/// using (var file = PartialFiles.Process.Create("latents.safetensors"))
+/// {
+///     file.Stream.Write(bytes);
+///     file.Commit();   // flushed, then renamed over latents.safetensors
+/// }                    // without Commit, Dispose deletes the temporary file
+/// </code>
+/// </summary>
+public sealed class PartialFile : IDisposable
+{
+    private readonly PartialFiles _registry;
+    private readonly FileStream? _stream;
+    private bool _done;
+
+    internal PartialFile(PartialFiles registry, string targetPath, string temporaryPath, FileStream? stream)
+    {
+        _registry = registry;
+        TargetPath = targetPath;
+        TemporaryPath = temporaryPath;
+        _stream = stream;
+    }
+
+    /// <summary>The full path the file gets once committed.</summary>
+    public string TargetPath { get; }
+
+    /// <summary>Where the data goes until then: beside the target, ending in .tmp.</summary>
+    public string TemporaryPath { get; }
+
+    /// <summary>The open temporary file (only for files this process writes itself).</summary>
+    public FileStream Stream => _stream ?? throw new InvalidOperationException($"{TemporaryPath} is written by another program");
+
+    /// <summary>Closes the temporary file, flushes it to disk and renames it over <see cref="TargetPath"/>.</summary>
+    public void Commit()
+    {
+        if (_done) throw new InvalidOperationException($"{TargetPath} is already committed or discarded");
+        try
+        {
+            _stream?.Dispose();
+            _registry.Commit(this);
+            _done = true;
+        }
+        catch
+        {
+            Discard();
+            throw;
+        }
+    }
+
+    /// <summary>Gives the write up: the temporary file is deleted and the target left as it was.</summary>
+    public void Discard()
+    {
+        if (_done) return;
+        _done = true;
+        _stream?.Dispose();
+        _registry.Discard(this);
+    }
+
+    /// <summary>Without a <see cref="Commit"/>, discards.</summary>
+    public void Dispose() => Discard();
+}
