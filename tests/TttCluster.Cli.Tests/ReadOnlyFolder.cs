@@ -4,21 +4,23 @@ namespace TttCluster.Cli.Tests;
 
 /// <summary>
 /// A folder no file can be created in: a read-only tmpfs mounted over a temporary folder where this process may mount
-/// (root, as in CI), otherwise a folder without write permission (for a user that is not root).
+/// (root, as in CI); for a user that is not root, a folder without write permission; for root in a container that may
+/// not mount, /sys, where even root may not create files.
 /// </summary>
 internal sealed class ReadOnlyFolder : IDisposable
 {
-    private readonly bool _mounted;
+    private readonly bool _mounted, _ours;
 
     public string Path { get; }
 
     /// <summary>The reason the CLI gives for it.</summary>
     public string Reason => _mounted ? "the file system is read-only" : "permission denied";
 
-    private ReadOnlyFolder(string path, bool mounted)
+    private ReadOnlyFolder(string path, bool mounted, bool ours = true)
     {
         Path = path;
         _mounted = mounted;
+        _ours = ours;
     }
 
     public static ReadOnlyFolder Create()
@@ -27,13 +29,18 @@ internal sealed class ReadOnlyFolder : IDisposable
         if (Run("mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", path))
             return new ReadOnlyFolder(path, mounted: true);
         if (Environment.UserName == "root")
-            throw new InvalidOperationException($"running as root but cannot mount a read-only tmpfs on {path}; root ignores folder permissions");
+        {
+            Directory.Delete(path);
+            // Root ignores folder permissions, but sysfs refuses new files to everyone.
+            return new ReadOnlyFolder("/sys", mounted: false, ours: false);
+        }
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         return new ReadOnlyFolder(path, mounted: false);
     }
 
     public void Dispose()
     {
+        if (!_ours) return;
         if (_mounted) Run("umount", Path);
         else if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Directory.Delete(Path);
