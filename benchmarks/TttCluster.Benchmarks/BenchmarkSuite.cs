@@ -1,12 +1,11 @@
 using System.Text.Json;
-using TttCluster.Model;
 using TttCluster.Tensors;
 
 namespace TttCluster.Benchmarks;
 
 /// <summary>
-/// `ttt bench`: every figure of issue 2 in one run, each speed also given as a ratio against the sgemm baseline
-/// measured at the start of the same run (so figures from different machines or load compare fairly).
+/// `ttt bench`: every figure in one run, each speed also given as a % of the sgemm baseline (<see cref="SgemmBaseline"/>),
+/// sampled before every group and taken as the best sample, so figures from different machines or load compare fairly.
 /// </summary>
 public static class BenchmarkSuite
 {
@@ -17,20 +16,36 @@ public static class BenchmarkSuite
     {
         if (only is not null && !Groups.Contains(only))
             throw new ArgumentException($"--only: expected one of {string.Join(", ", Groups)}, found '{only}'");
-        bool Want(string group) => only is null || only == group;
-        var results = new BenchmarkResults(log);
+        double? loadBefore = SgemmBaseline.LoadAverage();
+        var baseline = new SgemmBaseline(quick);
+        var results = new BenchmarkResults(log, baseline);
         results.Info("gemm_backend", Gemm.BackendDescription);
         results.Info("processor_count", Environment.ProcessorCount.ToString());
         results.Info("mode", quick ? "quick" : "full");
+        if (loadBefore is { } load) results.Add("load_average_at_start", load, "", "(1-minute load average before the first measurement)");
 
-        double baseline = GemmBenchmarks.SgemmBaseline(results);
-        if (Want("gemm")) GemmBenchmarks.ModelShapes(results, baseline, quick);
-        if (Want("scan")) ScanAndAttentionBenchmarks.Scans(results, baseline, quick);
-        if (Want("attention")) ScanAndAttentionBenchmarks.Attentions(results, baseline, quick);
-        if (Want("step")) StepBenchmarks.TinyStep(results, baseline, quick);
-        if (Want("layer")) StepBenchmarks.CogVideoLayer(results, quick);
-        if (Want("render")) RenderBenchmarks.OneMinuteStory(results);
-        if (Want("cluster")) ClusterBenchmarks.Run(results, quick).GetAwaiter().GetResult();
+        // Three samples to start, the managed kernel once, then one more before every group.
+        for (int i = 0; i < 3; i++) baseline.Sample();
+        baseline.SampleManaged();
+        results.Add("sgemm_baseline_start_gflops", baseline.Best, "GFLOP/s", $"(the baseline so far: best of {baseline.Samples} samples at {baseline.Shape}, {baseline.BestKernel})");
+
+        var groups = new (string Name, Action Run)[]
+        {
+            ("gemm", () => GemmBenchmarks.ModelShapes(results, quick)),
+            ("scan", () => ScanAndAttentionBenchmarks.Scans(results, quick)),
+            ("attention", () => ScanAndAttentionBenchmarks.Attentions(results, quick)),
+            ("step", () => StepBenchmarks.TinyStep(results, quick)),
+            ("layer", () => StepBenchmarks.CogVideoLayer(results, quick)),
+            ("render", () => RenderBenchmarks.OneMinuteStory(results, quick)),
+            ("cluster", () => ClusterBenchmarks.Run(results, quick).GetAwaiter().GetResult()),
+        };
+        foreach (var (name, run) in groups.Where(g => only is null || only == g.Name))
+        {
+            baseline.Sample();
+            run();
+        }
+        baseline.Sample();
+        results.Finish(SgemmBaseline.LoadAverage());
 
         if (jsonPath is not null)
         {
@@ -38,23 +53,5 @@ public static class BenchmarkSuite
             log.WriteLine($"wrote {jsonPath}");
         }
         return 0;
-    }
-}
-
-/// <summary>Named figures in the order they were measured; each is printed as it comes.</summary>
-public sealed class BenchmarkResults(TextWriter log)
-{
-    public Dictionary<string, object> Figures { get; } = new();
-
-    public void Add(string name, double value, string unit, string? note = null)
-    {
-        Figures[name] = Math.Round(value, 4);
-        log.WriteLine($"{name,-52} {value,14:N3} {unit}{(note is null ? "" : "   " + note)}");
-    }
-
-    public void Info(string name, string value)
-    {
-        Figures[name] = value;
-        log.WriteLine($"{name,-52} {value}");
     }
 }

@@ -49,7 +49,7 @@ public static class ClusterBenchmarks
             new("3_silo_processes", Render(threeProcesses.Grains)),
         };
         foreach (var c in configurations) await c.Render("warm");
-        for (int round = 0; round < (quick ? 3 : 9); round++)
+        for (int round = 0; round < (quick ? 1 : 9); round++)
             foreach (var c in configurations) await c.Measure($"timed-{round}");
         await oneProcess.DisposeAsync();
         await threeProcesses.DisposeAsync();
@@ -125,7 +125,7 @@ public static class ClusterBenchmarks
         }
         for (int i = 0; i < 5; i++) await Push(i);
         var times = new List<double>();
-        for (int i = 0; i < (quick ? 40 : 200); i++)
+        for (int i = 0; i < (quick ? 20 : 200); i++)
         {
             int key = 5 + i;
             times.Add(await Time(() => Push(key)) * 1000);

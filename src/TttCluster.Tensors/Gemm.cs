@@ -62,7 +62,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>The managed kernel on all cores (the fallback behind <see cref="Sgemm"/>); bit-identical to <see cref="SgemmManaged"/>.</summary>
-    internal static void SgemmManagedParallel(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+    public static void SgemmManagedParallel(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
                                               ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc, int maxDegree = -1)
     {
         Validate(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
