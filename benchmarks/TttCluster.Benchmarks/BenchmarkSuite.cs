@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TttCluster.Files;
 using TttCluster.Tensors;
 
 namespace TttCluster.Benchmarks;
@@ -49,7 +50,9 @@ public static class BenchmarkSuite
 
         if (jsonPath is not null)
         {
-            File.WriteAllText(jsonPath, JsonSerializer.Serialize(results.Figures, new JsonSerializerOptions { WriteIndented = true }));
+            using var file = PartialFiles.Process.Create(jsonPath);
+            file.Write(stream => JsonSerializer.Serialize(stream, results.Figures, new JsonSerializerOptions { WriteIndented = true }));
+            file.Commit();
             log.WriteLine($"wrote {jsonPath}");
         }
         return 0;

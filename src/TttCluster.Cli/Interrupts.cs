@@ -33,6 +33,7 @@ public sealed class Interrupts : IDisposable
         // Returning with Cancel false lets the runtime carry out the signal's default action: the process ends by it.
         interrupts._registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = !interrupts.Interrupt()));
         interrupts._registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { interrupts.Quit("terminated"); c.Cancel = false; }));
+        // The handlers run on the runtime's signal thread, where an exception would crash the process: they catch all.
         return interrupts;
     }
 
@@ -47,8 +48,10 @@ public sealed class Interrupts : IDisposable
     {
         if (Interlocked.Increment(ref _presses) == 1 && CanStop)
         {
-            _error.WriteLine("ttt: stopping at the next phase boundary (Ctrl-C again to quit at once)...");
-            _stop.Cancel();
+            Say("ttt: stopping at the next phase boundary (Ctrl-C again to quit at once)...");
+            // The token's callbacks (killing ffmpeg) run on the thread pool, not on the signal thread.
+            _ = _stop.CancelAsync().ContinueWith(t => Say($"ttt: while stopping: {t.Exception?.InnerException?.Message}"),
+                TaskContinuationOptions.OnlyOnFaulted);
             return false;
         }
         Quit("interrupted");
@@ -57,14 +60,26 @@ public sealed class Interrupts : IDisposable
 
     private void Quit(string why)
     {
-        int removed = _files.AbandonAll();
-        _error.WriteLine($"ttt: {why}, quitting at once" + (removed == 0 ? "" : $"; removed {removed} half-written file{(removed == 1 ? "" : "s")}"));
-        _error.Flush();
+        int removed = _files.AbandonAll();   // never throws
+        Say($"ttt: {why}, quitting at once" + (removed == 0 ? "" : $"; removed {removed} half-written file{(removed == 1 ? "" : "s")}"));
     }
 
+    /// <summary>A line on stderr that cannot fail (stderr may be a full disk or a closed pipe).</summary>
+    private void Say(string line)
+    {
+        try
+        {
+            _error.WriteLine(line);
+            _error.Flush();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Stops handling signals. The token source stays undisposed: a handler already running may still cancel it.</summary>
     public void Dispose()
     {
         foreach (var registration in _registrations) registration.Dispose();
-        _stop.Dispose();
     }
 }

@@ -27,10 +27,10 @@ public static class FileChecks
         if (folder is null) return "it has no folder";
         if (!Directory.Exists(folder))
             return File.Exists(folder) ? $"{folder} is a file, not a folder" : $"the folder {folder} does not exist";
-        string probe = PartialFiles.TemporaryPathFor(fullPath);
         try
         {
-            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+            // Through the registry, so a process told to quit meanwhile leaves no probe behind either.
+            PartialFiles.Process.Create(fullPath).Discard();
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -68,6 +68,7 @@ public static class FileChecks
     /// <summary>"PATH: REASON" for an exception no earlier check foresaw, with the path when the exception names one.</summary>
     public static string Describe(Exception e)
     {
+        if (e is OutputFileException) return e.Message;
         string? path = e switch
         {
             FileNotFoundException f => f.FileName,
@@ -91,6 +92,7 @@ public static class FileChecks
     /// </summary>
     public static string Reason(Exception e) => e switch
     {
+        OutputFileException { InnerException: { } inner } => Reason(inner),
         FileNotFoundException => "no such file",
         DirectoryNotFoundException => "no such folder",
         UnauthorizedAccessException => "permission denied",

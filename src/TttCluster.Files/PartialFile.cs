@@ -33,7 +33,10 @@ public sealed class PartialFile : IDisposable
     /// <summary>The open temporary file (only for files this process writes itself).</summary>
     public FileStream Stream => _stream ?? throw new InvalidOperationException($"{TemporaryPath} is written by another program");
 
-    /// <summary>Closes the temporary file, flushes it to disk and renames it over <see cref="TargetPath"/>.</summary>
+    /// <summary>
+    /// Closes the temporary file, flushes it to disk and renames it over <see cref="TargetPath"/>. A failure discards
+    /// the temporary file and throws <see cref="OutputFileException"/> naming the target.
+    /// </summary>
     public void Commit()
     {
         if (_done) throw new InvalidOperationException($"{TargetPath} is already committed or discarded");
@@ -43,6 +46,11 @@ public sealed class PartialFile : IDisposable
             _registry.Commit(this);
             _done = true;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not OutputFileException)
+        {
+            Discard();
+            throw new OutputFileException(TargetPath, e);
+        }
         catch
         {
             Discard();
@@ -50,15 +58,45 @@ public sealed class PartialFile : IDisposable
         }
     }
 
-    /// <summary>Gives the write up: the temporary file is deleted and the target left as it was.</summary>
+    /// <summary>Gives the write up: the temporary file is deleted and the target left as it was. Never throws.</summary>
     public void Discard()
     {
         if (_done) return;
         _done = true;
-        _stream?.Dispose();
-        _registry.Discard(this);
+        try
+        {
+            // Closing flushes what is buffered, which fails again on a full disk: the file goes either way.
+            _stream?.Dispose();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        finally
+        {
+            _registry.Discard(this);
+        }
+    }
+
+    /// <summary>Runs <paramref name="write"/>; an IO failure in it becomes an <see cref="OutputFileException"/> naming the target.</summary>
+    public void Write(Action<FileStream> write)
+    {
+        try
+        {
+            write(Stream);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not OutputFileException)
+        {
+            throw new OutputFileException(TargetPath, e);
+        }
     }
 
     /// <summary>Without a <see cref="Commit"/>, discards.</summary>
     public void Dispose() => Discard();
+}
+
+/// <summary>An output file could not be written; the message names the file the user asked for, not its temporary name.</summary>
+public sealed class OutputFileException(string targetPath, Exception inner)
+    : IOException($"{targetPath}: {FileChecks.Reason(inner)}", inner)
+{
+    public string TargetPath { get; } = targetPath;
 }

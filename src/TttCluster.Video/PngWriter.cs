@@ -23,7 +23,7 @@ public static class PngWriter
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         byte[] png = Encode(width, height, rgb24);
         using var file = PartialFiles.Process.Create(path);
-        file.Stream.Write(png);
+        file.Write(stream => stream.Write(png));
         file.Commit();
     }
 

@@ -75,7 +75,8 @@ public sealed class CtrlCTests : IDisposable
     {
         string latents = Path.Combine(_dir, "l.safetensors"), video = Path.Combine(_dir, "v.mp4");
         using var ttt = TttProcess.Start("render", OneMinuteStory, "-o", video, "--steps", "2", "--save-latents", latents);
-        ttt.WaitForOutput(line => line.StartsWith("decoding: frame"));
+        // The last step is done: all of decoding and encoding (seconds of work) is still ahead.
+        ttt.WaitForOutput(line => line.StartsWith("step 2/2 done"));
         ttt.Interrupt();
         var (code, output, _) = ttt.WaitForExit();
 
@@ -87,8 +88,9 @@ public sealed class CtrlCTests : IDisposable
     }
 
     /// <summary>
-    /// The second Ctrl-C comes right after the first one is acknowledged, while the first one's latents are being
-    /// written: whatever it interrupts, no temporary file may remain, and a latents file that exists is whole.
+    /// The second Ctrl-C comes right after the first one is acknowledged, usually before or while the first one's
+    /// latents are written: whatever it interrupts, no temporary file may remain, and a latents file that exists is
+    /// whole. (The exact mid-write moment is covered deterministically by <see cref="PartialFilesTests"/>.)
     /// </summary>
     [Fact]
     public void SecondCtrlC_LeavesNothingHalfWritten()
@@ -101,7 +103,7 @@ public sealed class CtrlCTests : IDisposable
             ttt.WaitForOutput(line => line.StartsWith("step 2/200 done"));
             ttt.Interrupt();
             ttt.WaitForError(line => line.Contains("stopping at the next phase boundary"));
-            ttt.Interrupt();
+            ttt.Interrupt();   // may find the process already gone: the first Ctrl-C can finish first
             var (code, output, err) = ttt.WaitForExit();
 
             Assert.Equal(130, code);
@@ -112,7 +114,9 @@ public sealed class CtrlCTests : IDisposable
                 using var file = SafetensorsFile.Open(latents);   // whole, or it would not open
                 Assert.True(int.Parse(file.Metadata["steps_done"]) >= 2);
             }
-            Assert.True(err.Contains("quitting at once") || output.Contains("ttt: stopped"), $"stdout:\n{output}\nstderr:\n{err}");
+            // Either the second Ctrl-C quit the process, or the first had already stopped it cleanly.
+            Assert.True(err.Contains("quitting at once") || output.Contains("ttt: stopped"),
+                $"stdout:\n{output}\nstderr:\n{err}");
         }
     }
 }

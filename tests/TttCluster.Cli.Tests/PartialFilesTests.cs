@@ -72,4 +72,19 @@ public sealed class PartialFilesTests : IDisposable
         Assert.Equal([7], File.ReadAllBytes(target));
         Assert.Single(Directory.GetFiles(_dir));
     }
+
+    /// <summary>A write that fails (a full disk) leaves no temporary file, even when closing the file fails again.</summary>
+    [Fact]
+    public void AFailedWrite_LeavesNothingAndNamesTheTarget()
+    {
+        string target = Path.Combine(_dir, "e.bin");
+        var e = Assert.Throws<OutputFileException>(() =>
+        {
+            using var file = _files.Create(target);
+            file.Write(_ => throw new IOException("No space left on device", 28));
+        });
+        Assert.Equal($"{target}: no space left on the device", e.Message);
+        Assert.Empty(Directory.GetFiles(_dir));
+        Assert.Equal(0, _files.Count);
+    }
 }

@@ -162,4 +162,26 @@ public sealed class CurrentFolderTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "out", "kitchen.contact.png")));
     }
 
+
+    /// <summary>In a folder where out/ cannot be made, the render says so before any work and creates nothing.</summary>
+    [Fact]
+    public void WithoutOut_InAReadOnlyFolder_FailsBeforeAnyWork()
+    {
+        using var readOnly = ReadOnlyFolder.Create();
+        string story = CliRun.WriteTwoSceneStory(_dir, "kitchen.yaml");
+        string before = Environment.CurrentDirectory;
+        (int Code, string Out, string Err) result;
+        try
+        {
+            Environment.CurrentDirectory = readOnly.Path;
+            result = CliRun.Ttt("render", story, "--model", Path.Combine(_dir, "no-model.safetensors"));
+        }
+        finally
+        {
+            Environment.CurrentDirectory = before;
+        }
+        Assert.Equal(2, result.Code);
+        Assert.StartsWith($"ttt: error: --out (default {Path.Combine("out", "kitchen.mp4")}): cannot create the folder {Path.Combine(readOnly.Path, "out")}: {readOnly.Reason}", result.Err);
+        Assert.False(Directory.Exists(Path.Combine(readOnly.Path, "out")));
+    }
 }

@@ -62,11 +62,15 @@ internal sealed partial class TttProcess : IDisposable
         throw new TimeoutException($"no matching line on {stream}; it printed:\n{string.Join('\n', seen)}\nstderr:\n{string.Join('\n', _stderrSeen.Concat(_stderr))}");
     }
 
-    /// <summary>What a terminal's Ctrl-C sends.</summary>
-    public void Interrupt()
+    /// <summary>What a terminal's Ctrl-C sends. Returns false when the process had already exited and been reaped.</summary>
+    public bool Interrupt()
     {
-        if (Kill(_process.Id, Sigint) != 0) throw new InvalidOperationException($"kill(SIGINT) failed: errno {Marshal.GetLastPInvokeError()}");
+        if (Kill(_process.Id, Sigint) == 0) return true;
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == NoSuchProcess ? false : throw new InvalidOperationException($"kill(SIGINT) failed: errno {errno}");
     }
+
+    private const int NoSuchProcess = 3;   // ESRCH
 
     /// <summary>Waits for the exit; returns the exit code (128 + signal when a signal ended it) and all output.</summary>
     public (int Code, string Out, string Err) WaitForExit()

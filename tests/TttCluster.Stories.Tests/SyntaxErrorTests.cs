@@ -77,6 +77,7 @@ public class SyntaxErrorTests
     [InlineData("{title: \"T\"}", 1, 2, "a field name in double quotes, or '}'", "'title'")]                      // unquoted name
     [InlineData("{\"title\" \"T\"}", 1, 10, "':' after a field name", "'\"'")]
     [InlineData("{\"title\": }", 1, 11, "a value after ':'", "'}'")]
+    [InlineData("{\"title\": \"a\\\\\", \"scenes\" [1]}", 1, 27, "':' after a field name", "'['")]             // a string ending in a backslash
     public void Parse_MalformedJsonSaysWhatWasExpectedAndFoundInOurWords(string json, int line, int column, string expected, string found)
     {
         var error = TestStories.SingleError(json);

@@ -46,9 +46,11 @@ public static class RenderCommand
         if (a.Flag("--processes") && silos is null) throw new CliException("--processes: also give --silos N (how many silo processes to start)");
         int? stepsOverride = a.OptionalInt("--steps", 1, 1000);
         ulong? seedOverride = a.OptionalSeed("--seed");
+        bool defaultVideo = a.Optional("--out") is null;
         string videoPath = OutputFiles.VideoPath(a.Optional("--out"), storyPath);
         string? latentsPath = a.Optional("--save-latents");
-        OutputFiles.CheckWritable("--out", videoPath, ".mp4");
+        if (defaultVideo) OutputFiles.CheckDefaultWritable(videoPath);
+        else OutputFiles.CheckWritable("--out", videoPath, ".mp4");
         if (latentsPath is not null) OutputFiles.CheckWritable("--save-latents", latentsPath, ".safetensors");
         string? modelPath = a.Optional("--model");
 
@@ -65,6 +67,7 @@ public static class RenderCommand
                              (silos is { } n ? $", on {n} {(a.Flag("--processes") ? "silo processes on loopback" : "in-process silos")}" : ""));
         }
 
+        if (defaultVideo) OutputFiles.CreateDefaultFolder(videoPath);
         var board = new ProgressBoard(story.Scenes.Count, steps, output, ProgressBoard.StyleFor(quiet, context.OutputIsTerminal));
         var renderer = new StoryRenderer(model) { Silos = silos, Processes = a.Flag("--processes"), ModelPath = modelPath ?? StoryLoading.DefaultModelPath };
         try

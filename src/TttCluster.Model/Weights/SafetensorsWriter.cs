@@ -32,13 +32,15 @@ public static class SafetensorsWriter
         byte[] header = BuildHeader(sorted, metadata, dtype);
 
         using var file = PartialFiles.Process.Create(path);
-        var stream = file.Stream;
-        Span<byte> lengthPrefix = stackalloc byte[SafetensorsFile.LengthPrefixBytes];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(lengthPrefix, (ulong)header.Length);
-        stream.Write(lengthPrefix);
-        stream.Write(header);
-        foreach (var (_, tensor) in sorted)
-            WriteData(stream, tensor.Data, dtype);
+        file.Write(stream =>
+        {
+            var lengthPrefix = new byte[SafetensorsFile.LengthPrefixBytes];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(lengthPrefix, (ulong)header.Length);
+            stream.Write(lengthPrefix);
+            stream.Write(header);
+            foreach (var (_, tensor) in sorted)
+                WriteData(stream, tensor.Data, dtype);
+        });
         file.Commit();
     }
 

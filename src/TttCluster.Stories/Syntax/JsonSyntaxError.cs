@@ -55,7 +55,7 @@ internal static class JsonSyntaxError
         for (int i = comma - 1; i >= 0; i--)
         {
             byte b = json[i];
-            if (b == '"' && (i == 0 || json[i - 1] != '\\')) inString = !inString;
+            if (b == '"' && !IsEscaped(json, i)) inString = !inString;
             if (inString) continue;
             if (b is (byte)'}' or (byte)']') nesting++;
             else if (b is (byte)'{' or (byte)'[')
@@ -71,10 +71,18 @@ internal static class JsonSyntaxError
     private static bool StringBeforeIsFieldName(ReadOnlySpan<byte> json, int closingQuote)
     {
         int open = closingQuote - 1;
-        while (open >= 0 && !(json[open] == '"' && (open == 0 || json[open - 1] != '\\'))) open--;
+        while (open >= 0 && !(json[open] == '"' && !IsEscaped(json, open))) open--;
         int before = open - 1;
         while (before >= 0 && IsSpace(json[before])) before--;
         return before >= 0 && (json[before] == '{' || (json[before] == ',' && InObject(json, before)));
+    }
+
+    /// <summary>Whether the quote at <paramref name="quote"/> is escaped: an odd number of backslashes before it ("a\\" ends its string).</summary>
+    private static bool IsEscaped(ReadOnlySpan<byte> json, int quote)
+    {
+        int backslashes = 0;
+        for (int i = quote - 1; i >= 0 && json[i] == '\\'; i--) backslashes++;
+        return backslashes % 2 == 1;
     }
 
     private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
