@@ -19,8 +19,6 @@ public sealed class BenchmarkResults(TextWriter log, SgemmBaseline baseline)
 
     public Dictionary<string, object> Figures { get; } = new();
 
-    public SgemmBaseline Baseline => baseline;
-
     public void Add(string name, double value, string unit, string? note = null)
     {
         Figures[name] = Math.Round(value, 4);
@@ -41,16 +39,19 @@ public sealed class BenchmarkResults(TextWriter log, SgemmBaseline baseline)
         Add(name, 100 * gflops / best, "%", $"{gflops:N1} GFLOP/s" + (note is null ? "" : $" {note}"));
     }
 
-    /// <summary>The baseline's own figures, the ratios against its final value, and whether the run can be trusted.</summary>
-    public void Finish(double? loadAtEnd)
+    /// <summary>
+    /// The baseline's own figures, the ratios against its final value, and whether the run can be trusted. The load
+    /// averages (null where the machine keeps none) say how busy the machine was around the run.
+    /// </summary>
+    public void Finish(double? loadAtStart, double? loadAtEnd)
     {
         double final = baseline.Best;
         Add("sgemm_baseline_gflops", final, "GFLOP/s",
             $"(baseline: best of {baseline.Samples} samples at {baseline.Shape} through the run, median {baseline.Median:N1}; {baseline.BestKernel})");
         Add("sgemm_baseline_spread_pct", 100 * baseline.Spread, "%", "(best − worst sample, over best)");
         if (loadAtEnd is { } load) Add("load_average_at_end", load, "");
-        if (SgemmBaseline.PeakMemoryMib() is { } peak) Add("peak_memory_mib", peak, "MiB", "(this process's peak resident memory; silo processes not counted)");
-        if (baseline.BestKernel == "the managed kernel")
+        if (MachineCpu.PeakMemoryMib() is { } peak) Add("peak_memory_mib", peak, "MiB", "(this process's peak resident memory; silo processes not counted)");
+        if (baseline.ManagedIsBest)
             log.WriteLine($"note: the managed sgemm outran {Gemm.BackendDescription}; is OPENBLAS_CORETYPE set to an older kernel family than this CPU has?");
 
         // Restate every ratio against the final baseline; reprint those that moved.
@@ -64,7 +65,6 @@ public sealed class BenchmarkResults(TextWriter log, SgemmBaseline baseline)
 
         var above = _ratios.Where(r => 100 * r.Gflops / final > 100 + AboveBaselineTolerancePct).ToArray();
         double spreadPct = 100 * baseline.Spread;
-        double? loadAtStart = Figures.TryGetValue("load_average_at_start", out var l) ? (double)l : null;
         bool busy = spreadPct > BusySpreadPct || above.Length > 0;
         Info("machine_busy", busy ? "yes" : "no");
         if (above.Length > 0)

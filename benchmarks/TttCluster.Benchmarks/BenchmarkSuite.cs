@@ -17,7 +17,7 @@ public static class BenchmarkSuite
     {
         if (only is not null && !Groups.Contains(only))
             throw new ArgumentException($"--only: expected one of {string.Join(", ", Groups)}, found '{only}'");
-        double? loadBefore = SgemmBaseline.LoadAverage();
+        double? loadBefore = MachineCpu.LoadAverage();
         var baseline = new SgemmBaseline(quick);
         var results = new BenchmarkResults(log, baseline);
         results.Info("gemm_backend", Gemm.BackendDescription);
@@ -46,7 +46,7 @@ public static class BenchmarkSuite
             run();
         }
         baseline.Sample();
-        results.Finish(SgemmBaseline.LoadAverage());
+        results.Finish(loadBefore, MachineCpu.LoadAverage());
 
         if (jsonPath is not null)
         {

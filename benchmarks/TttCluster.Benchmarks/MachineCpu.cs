@@ -7,6 +7,7 @@ namespace TttCluster.Benchmarks;
 /// softirq), core-seconds idle, and context switches. Summed over the configurations' timed renders it says whether a
 /// slower configuration left cores idle (waiting) or kept them busy with more work (spinning, switching, copying).
 /// The account is machine-wide, so it also holds whatever else the machine ran meanwhile; on a quiet machine that is little.
+/// Also the load average and this process's peak memory, from the same /proc.
 /// </summary>
 public readonly record struct MachineCpu(double BusySeconds, double IdleSeconds, long ContextSwitches)
 {
@@ -42,4 +43,20 @@ public readonly record struct MachineCpu(double BusySeconds, double IdleSeconds,
 
     /// <summary>Share of the cores' time that was idle.</summary>
     public double IdleShare => BusySeconds + IdleSeconds > 0 ? IdleSeconds / (BusySeconds + IdleSeconds) : 0;
+
+    /// <summary>This process's peak resident memory (VmHWM in /proc/self/status), MiB, or null where there is none.</summary>
+    public static double? PeakMemoryMib()
+    {
+        if (!File.Exists("/proc/self/status")) return null;
+        string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is not null && long.TryParse(line["VmHWM:".Length..].Trim().Split(' ')[0], out long kib) ? kib / 1024.0 : null;
+    }
+
+    /// <summary>The 1-minute load average from /proc/loadavg, or null where there is none.</summary>
+    public static double? LoadAverage()
+    {
+        if (!File.Exists("/proc/loadavg")) return null;
+        string first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        return double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out double load) ? load : null;
+    }
 }

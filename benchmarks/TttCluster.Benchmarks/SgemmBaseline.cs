@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using TttCluster.Model;
 using TttCluster.Tensors;
 
@@ -15,31 +14,20 @@ namespace TttCluster.Benchmarks;
 public sealed class SgemmBaseline
 {
     private readonly int _size;
-    private readonly float[] _a, _b, _c;
     private readonly List<double> _backend = [];
     private double _managed;
+    // The operands, made on the first measurement (recorded samples need none).
+    private float[]? _a, _b, _c;
 
-    public SgemmBaseline(bool quick, bool allocate = true)
-    {
-        _size = quick ? 2048 : 3072;
-        if (!allocate)
-        {
-            (_a, _b, _c) = ([], [], []);
-            return;
-        }
-        _a = new float[_size * _size];
-        _b = new float[_size * _size];
-        _c = new float[_size * _size];
-        var rng = new GaussianRandom(1);
-        rng.Fill(_a, 1f);
-        rng.Fill(_b, 1f);
-    }
+    public SgemmBaseline(bool quick) => _size = quick ? 2048 : 3072;
 
     /// <summary>"3072³".</summary>
     public string Shape => $"{_size}³";
 
     /// <summary>The best sample so far, GFLOP/s.</summary>
-    public double Best => Math.Max(_managed, _backend.Count == 0 ? 0 : _backend.Max());
+    public double Best => Math.Max(_managed, BestBackend);
+
+    private double BestBackend => _backend.Count == 0 ? 0 : _backend.Max();
 
     /// <summary>How far the backend's samples spread: (best − worst) / best. Large when the machine's load changed.</summary>
     public double Spread => _backend.Count < 2 ? 0 : (_backend.Max() - _backend.Min()) / _backend.Max();
@@ -48,17 +36,19 @@ public sealed class SgemmBaseline
 
     public double Median => _backend.Count == 0 ? 0 : _backend.Order().ElementAt(_backend.Count / 2);
 
+    /// <summary>True when the best sample came from the managed kernel, not the GEMM backend.</summary>
+    public bool ManagedIsBest => _managed > BestBackend;
+
     /// <summary>Which sgemm the best sample came from.</summary>
-    public string BestKernel => _managed > (_backend.Count == 0 ? 0 : _backend.Max()) ? "the managed kernel" : Gemm.BackendDescription;
+    public string BestKernel => ManagedIsBest ? "the managed kernel" : Gemm.BackendDescription;
 
     /// <summary>One sample of the backend: the best of <paramref name="runs"/> products (the first sample warms up first).</summary>
-    public double Sample(int runs = 2)
+    public void Sample(int runs = 2)
     {
         if (_backend.Count == 0) Product(managed: false);
         double best = 0;
         for (int i = 0; i < runs; i++) best = Math.Max(best, Product(managed: false));
         AddSample(best);
-        return best;
     }
 
     /// <summary>Records one sample of the backend, GFLOP/s.</summary>
@@ -68,35 +58,25 @@ public sealed class SgemmBaseline
     internal void SetManaged(double gflops) => _managed = gflops;
 
     /// <summary>The managed kernel on all cores, once (best of two after a warm-up).</summary>
-    public double SampleManaged()
+    public void SampleManaged()
     {
         Product(managed: true);
         SetManaged(Math.Max(Product(managed: true), Product(managed: true)));
-        return _managed;
     }
 
     private double Product(bool managed)
     {
         int n = _size;
+        if (_a is null || _b is null || _c is null)
+        {
+            (_a, _b, _c) = (new float[n * n], new float[n * n], new float[n * n]);
+            var rng = new GaussianRandom(1);
+            rng.Fill(_a, 1f);
+            rng.Fill(_b, 1f);
+        }
         var clock = Stopwatch.StartNew();
         if (managed) Gemm.SgemmManagedParallel(false, false, n, n, n, 1f, _a, n, _b, n, 0f, _c, n);
         else Gemm.Sgemm(false, false, n, n, n, 1f, _a, n, _b, n, 0f, _c, n);
         return 2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9;
-    }
-
-    /// <summary>This process's peak resident memory (VmHWM in /proc/self/status), MiB, or null where there is none.</summary>
-    public static double? PeakMemoryMib()
-    {
-        if (!File.Exists("/proc/self/status")) return null;
-        string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is not null && long.TryParse(line["VmHWM:".Length..].Trim().Split(' ')[0], out long kib) ? kib / 1024.0 : null;
-    }
-
-    /// <summary>The 1-minute load average from /proc/loadavg, or null where there is none.</summary>
-    public static double? LoadAverage()
-    {
-        if (!File.Exists("/proc/loadavg")) return null;
-        string first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
-        return double.TryParse(first, NumberStyles.Float, CultureInfo.InvariantCulture, out double load) ? load : null;
     }
 }

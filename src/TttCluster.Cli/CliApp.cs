@@ -28,7 +28,9 @@ public static class CliApp
         {
             string informational = typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
             int plus = informational.IndexOf('+');
-            return plus < 0 ? informational : $"{informational[..plus]} (commit {informational[(plus + 1)..][..Math.Min(12, informational.Length - plus - 1)]})";
+            if (plus < 0) return informational;
+            string commit = informational[(plus + 1)..];
+            return $"{informational[..plus]} (commit {commit[..Math.Min(12, commit.Length)]})";
         }
     }
 

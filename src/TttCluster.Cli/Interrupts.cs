@@ -31,9 +31,9 @@ public sealed class Interrupts : IDisposable
     {
         var interrupts = new Interrupts(error, PartialFiles.Process);
         // Returning with Cancel false lets the runtime carry out the signal's default action: the process ends by it.
+        // The handlers run on the runtime's signal thread, where an exception would crash the process: nothing they call throws.
         interrupts._registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = !interrupts.Interrupt()));
         interrupts._registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { interrupts.Quit("terminated"); c.Cancel = false; }));
-        // The handlers run on the runtime's signal thread, where an exception would crash the process: they catch all.
         return interrupts;
     }
 
@@ -44,7 +44,7 @@ public sealed class Interrupts : IDisposable
     public CancellationToken StopRequested => _stop.Token;
 
     /// <summary>What one Ctrl-C does. Returns true when the process should now quit (half-written files are gone).</summary>
-    public bool Interrupt()
+    private bool Interrupt()
     {
         if (Interlocked.Increment(ref _presses) == 1 && CanStop)
         {

@@ -5,7 +5,7 @@ namespace TttCluster.Files;
 /// <code>
 /// using (var file = PartialFiles.Process.Create("latents.safetensors"))
 /// {
-///     file.Stream.Write(bytes);
+///     file.Write(stream => stream.Write(bytes));   // an IO failure names latents.safetensors
 ///     file.Commit();   // flushed, then renamed over latents.safetensors
 /// }                    // without Commit, Dispose deletes the temporary file
 /// </code>
@@ -42,18 +42,19 @@ public sealed class PartialFile : IDisposable
         if (_done) throw new InvalidOperationException($"{TargetPath} is already committed or discarded");
         try
         {
-            _stream?.Dispose();
-            _registry.Commit(this);
+            if (_stream is not null)
+            {
+                // Durable before the rename, so a crash cannot leave a complete-looking name over data still in the page cache.
+                _stream.Flush(flushToDisk: true);
+                _stream.Dispose();
+            }
+            _registry.Commit(this, flushedAlready: _stream is not null);
             _done = true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not OutputFileException)
+        catch (Exception e)
         {
             Discard();
-            throw new OutputFileException(TargetPath, e);
-        }
-        catch
-        {
-            Discard();
+            if (e is IOException or UnauthorizedAccessException && e is not OutputFileException) throw new OutputFileException(TargetPath, e);
             throw;
         }
     }

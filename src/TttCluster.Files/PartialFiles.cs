@@ -87,15 +87,19 @@ public sealed class PartialFiles
         }
     }
 
-    /// <summary>Flushes the temporary file to disk and renames it over its target.</summary>
-    internal void Commit(PartialFile file)
+    /// <summary>
+    /// Renames the temporary file over its target, after flushing it to disk unless its writer already did (a file
+    /// another program wrote is opened again to flush it).
+    /// </summary>
+    internal void Commit(PartialFile file, bool flushedAlready)
     {
         lock (_gate)
         {
             ThrowIfAbandoned(file.TargetPath);
             // Durable before the rename, so a crash cannot leave a complete-looking name over data still in the page cache.
-            using (var stream = new FileStream(file.TemporaryPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
-                stream.Flush(flushToDisk: true);
+            if (!flushedAlready)
+                using (var stream = new FileStream(file.TemporaryPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                    stream.Flush(flushToDisk: true);
             File.Move(file.TemporaryPath, file.TargetPath, overwrite: true);
             _open.Remove(file.TemporaryPath);
         }

@@ -51,7 +51,7 @@ public sealed class Mp4Writer : IDisposable
         ffmpeg.BeginOutputReadLine();
         _cancellationToken = cancellationToken;
         // Killing ffmpeg also unblocks a WriteFrame stuck on a full pipe or a Complete waiting for the encoder.
-        _killOnCancel = cancellationToken.Register(KillQuietly);
+        _killOnCancel = cancellationToken.Register(() => KillQuietly(_ffmpeg));
     }
 
     /// <summary>
@@ -73,7 +73,12 @@ public sealed class Mp4Writer : IDisposable
         {
             process = StartFfmpeg(ffmpegPath, EncoderArguments(spec, temporaryPath));
             var started = process;
-            return () => StopForQuit(started);
+            // Quitting at once: ffmpeg must be gone before its file is deleted, or it could write it again.
+            return () =>
+            {
+                KillQuietly(started);
+                started.WaitForExit(ExitGrace);
+            };
         });
         return new Mp4Writer(spec, file, process!, cancellationToken);
     }
@@ -99,20 +104,6 @@ public sealed class Mp4Writer : IDisposable
         {
             process.Dispose();
             throw new VideoEncodingException($"could not start {ffmpegPath}: {e.Message}; {FfmpegTools.InstallHint}", "", e);
-        }
-    }
-
-    /// <summary>The process is quitting at once: ffmpeg must be gone before its file is deleted, or it could write it again.</summary>
-    private static void StopForQuit(Process ffmpeg)
-    {
-        try
-        {
-            if (!ffmpeg.HasExited) ffmpeg.Kill();
-            ffmpeg.WaitForExit(ExitGrace);
-        }
-        catch (Exception e) when (e is InvalidOperationException or Win32Exception)
-        {
-            // Already gone.
         }
     }
 
@@ -230,17 +221,17 @@ public sealed class Mp4Writer : IDisposable
     private void Abort()
     {
         _state = Mp4WriterState.Aborted;
-        KillQuietly();
+        KillQuietly(_ffmpeg);
         if (_ffmpeg.WaitForExit(ExitGrace))
             _ffmpeg.WaitForExit();   // the timeout overload does not wait for the stderr reader to finish; this does
         _file.Discard();
     }
 
-    private void KillQuietly()
+    private static void KillQuietly(Process ffmpeg)
     {
         try
         {
-            if (!_ffmpeg.HasExited) _ffmpeg.Kill();
+            if (!ffmpeg.HasExited) ffmpeg.Kill();
         }
         catch (Exception e) when (e is InvalidOperationException or Win32Exception)
         {

@@ -10,8 +10,18 @@ public sealed class BenchTests
     private static (BenchmarkResults Results, SgemmBaseline Baseline, StringWriter Log) Results()
     {
         var log = new StringWriter();
-        var baseline = new SgemmBaseline(quick: true, allocate: false);
+        var baseline = new SgemmBaseline(quick: true);
         return (new BenchmarkResults(log, baseline), baseline, log);
+    }
+
+    /// <summary>A finished run whose baseline samples were <paramref name="samples"/> and whose one kernel ran at <paramref name="kernelGflops"/>.</summary>
+    private static (BenchmarkResults Results, string Log) Judged(double[] samples, double kernelGflops, double? loadAtEnd)
+    {
+        var (results, baseline, log) = Results();
+        foreach (double sample in samples) baseline.AddSample(sample);
+        results.AddPercentOfBaseline("kernel_pct_of_baseline", kernelGflops);
+        results.Finish(loadAtStart: null, loadAtEnd);
+        return (results, log.ToString());
     }
 
     /// <summary>
@@ -26,7 +36,7 @@ public sealed class BenchTests
         results.AddPercentOfBaseline("kernel_pct_of_baseline", 200);
         baseline.AddSample(300);
         baseline.AddSample(290);
-        results.Finish(loadAtEnd: 2.5);
+        results.Finish(loadAtStart: null, loadAtEnd: 2.5);
 
         Assert.Equal(66.6667, (double)results.Figures["kernel_pct_of_baseline"], 3);
         Assert.Equal(300.0, (double)results.Figures["sgemm_baseline_gflops"]);
@@ -40,29 +50,21 @@ public sealed class BenchTests
     [Fact]
     public void AFigureAboveTheBaseline_IsCalledAMeasurementError()
     {
-        var (results, baseline, log) = Results();
-        baseline.AddSample(300);
-        baseline.AddSample(298);
-        results.AddPercentOfBaseline("fast_pct_of_baseline", 330);
-        results.Finish(loadAtEnd: null);
+        var (results, log) = Judged([300, 298], kernelGflops: 330, loadAtEnd: null);
 
         Assert.Equal("yes", results.Figures["machine_busy"]);
-        Assert.Contains("MEASUREMENT ERROR: 1 figure(s) above 100% of the baseline (fast_pct_of_baseline 110%)", log.ToString());
+        Assert.Contains("MEASUREMENT ERROR: 1 figure(s) above 100% of the baseline (kernel_pct_of_baseline 110%)", log);
     }
 
     [Fact]
     public void AQuietRun_IsNotFlagged()
     {
-        var (results, baseline, log) = Results();
-        baseline.AddSample(300);
-        baseline.AddSample(296);
-        results.AddPercentOfBaseline("kernel_pct_of_baseline", 150);
-        results.Finish(loadAtEnd: 0.1);
+        var (results, log) = Judged([300, 296], kernelGflops: 150, loadAtEnd: 0.1);
 
         Assert.Equal(50.0, (double)results.Figures["kernel_pct_of_baseline"]);
         Assert.Equal("no", results.Figures["machine_busy"]);
-        Assert.DoesNotContain("busy", log.ToString().Replace("machine_busy", ""));
-        Assert.DoesNotContain("MEASUREMENT ERROR", log.ToString());
+        Assert.DoesNotContain("busy", log.Replace("machine_busy", ""));
+        Assert.DoesNotContain("MEASUREMENT ERROR", log);
     }
 
     [Fact]
@@ -72,6 +74,7 @@ public sealed class BenchTests
         baseline.AddSample(210);
         baseline.SetManaged(375);
         Assert.Equal(375, baseline.Best);
+        Assert.True(baseline.ManagedIsBest);
         Assert.Equal("the managed kernel", baseline.BestKernel);
     }
 

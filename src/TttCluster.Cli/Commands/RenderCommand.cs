@@ -46,8 +46,9 @@ public static class RenderCommand
         if (a.Flag("--processes") && silos is null) throw new CliException("--processes: also give --silos N (how many silo processes to start)");
         int? stepsOverride = a.OptionalInt("--steps", 1, 1000);
         ulong? seedOverride = a.OptionalSeed("--seed");
-        bool defaultVideo = a.Optional("--out") is null;
-        string videoPath = OutputFiles.VideoPath(a.Optional("--out"), storyPath);
+        string? outOption = a.Optional("--out");
+        bool defaultVideo = outOption is null;
+        string videoPath = OutputFiles.VideoPath(outOption, storyPath);
         string? latentsPath = a.Optional("--save-latents");
         if (defaultVideo) OutputFiles.CheckDefaultWritable(videoPath);
         else OutputFiles.CheckWritable("--out", videoPath, ".mp4");
