@@ -1,73 +1,90 @@
+using Orleans.Concurrency;
+
 namespace TttCluster.Abstractions;
 
 /// <summary>Drives one story (key: story id): every step, every layer, the serial scans, in order.</summary>
 public interface ICoordinatorGrain : IGrainWithStringKey
 {
-    /// <summary>Renders the story's latents on the segments' silos; progress events flow to <paramref name="progress"/>.</summary>
-    [LongRunning]
-    Task<float[]> RenderLatentsAsync(StoryJob job, IProgress<SegmentProgress>? progress, CancellationToken cancel);
+    /// <summary>
+    /// Renders the story's latents on the worker silos; progress events flow to <paramref name="observer"/>. Lasts as
+    /// long as the story: the call's deadline is a week, not the runtime's default. Cancelling the token (or
+    /// <see cref="StopAsync"/>) stops the story at once; the outcome then holds the last finished step's latents.
+    /// </summary>
+    [ResponseTimeout("7.00:00:00")]
+    Task<RenderOutcome> RenderLatentsAsync(StoryJob job, IStoryObserver? observer, CancellationToken cancel);
+
+    /// <summary>Stops the story being rendered; its <see cref="RenderLatentsAsync"/> returns with the last finished step.</summary>
+    [AlwaysInterleave]
+    Task StopAsync(CancellationToken cancel);
+}
+
+/// <summary>Whoever watches a story render (the CLI's progress board, a test): hears every progress event as it happens.</summary>
+public interface IStoryObserver : IGrainObserver
+{
+    [OneWay]
+    Task OnProgressAsync(SegmentProgress[] events);
 }
 
 /// <summary>A story's record (key: story id): what was asked, where it is, how far it got.</summary>
 public interface IStoryGrain : IGrainWithStringKey
 {
-    Task SubmitAsync(StoryJob job, CancellationToken cancel);
+    /// <summary>The story starts (again): <paramref name="steps"/> to go, progress to <paramref name="observer"/> (none: nobody watches).</summary>
+    Task BeginAsync(int steps, IStoryObserver? observer, CancellationToken cancel);
+
     Task<StoryStatus> GetStatusAsync(CancellationToken cancel);
+
     Task ReportAsync(StoryStatus status, CancellationToken cancel);
 
     /// <summary>Progress of the story's segments, sent by their silos as it happens (batched while a send is under way).</summary>
     [AlwaysInterleave, OneWay]
-    Task ReportProgressAsync(IReadOnlyList<SegmentProgress> events, CancellationToken cancel);
+    Task ReportProgressAsync(SegmentProgress[] events);
 
     /// <summary>Where each segment is now: the latest progress each reported.</summary>
     [AlwaysInterleave]
-    Task<IReadOnlyList<SegmentProgress>> GetSegmentsAsync(CancellationToken cancel);
+    Task<SegmentProgress[]> GetSegmentsAsync(CancellationToken cancel);
 }
 
+/// <summary>The segments of one attempt at a story that one silo holds, in story order.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SiloShare(string StoryId, int Attempt, int[] Segments);
+
 /// <summary>
-/// A worker silo (key: silo id): its capacity and what it holds. A coordinator drives a story's segments through it with
+/// A worker silo (key: the silo's name; it lives on that silo). A coordinator drives a story's segments through it with
 /// one call per silo for each part of a step, not one per segment and phase: between processes every call is a round
 /// trip. The scans cross silos by themselves: each segment scans when the state from the previous one arrives.
 /// </summary>
 public interface ISiloGrain : IGrainWithStringKey
 {
-    Task<SiloStatus> GetStatusAsync(CancellationToken cancel);
-
-    /// <summary>Starts step <paramref name="start"/> on each listed segment (held on this silo), then runs the first layer's attention.</summary>
     [AlwaysInterleave]
-    Task BeginStepAsync(string storyId, IReadOnlyList<int> segments, StepStart start, CancellationToken cancel);
+    Task<SiloWorkload> GetStatusAsync(CancellationToken cancel);
 
-    /// <summary>Runs one of a layer's parallel phases on each listed segment at once.</summary>
+    /// <summary>Starts step <paramref name="start"/> on each segment of the share, then runs the first layer's attention.</summary>
     [AlwaysInterleave]
-    Task RunPhaseAsync(string storyId, IReadOnlyList<int> segments, SegmentPhase phase, int layer, CancellationToken cancel);
+    Task BeginStepAsync(SiloShare share, StepStart start, CancellationToken cancel);
 
-    /// <summary>
-    /// Runs one direction of a layer's scan on the listed segments (a contiguous run of the story), every head group:
-    /// each segment scans a group once that group's state from the segment before it in the scan's direction has
-    /// arrived, and pushes it on, to the next silo at the end. Called on every silo at once: the states' arrivals, not
-    /// the coordinator, say whose turn it is.
-    /// </summary>
+    /// <summary>Runs one of a layer's parallel phases on each segment of the share at once.</summary>
     [AlwaysInterleave]
-    Task ScanAsync(string storyId, IReadOnlyList<int> segments, int layer, bool reverse, CancellationToken cancel);
+    Task RunPhaseAsync(SiloShare share, SegmentPhase phase, int layer, CancellationToken cancel);
 
     /// <summary>
-    /// Finishes the last layer's block (<paramref name="lastLayer"/>) and ends the step on each listed segment; returns
-    /// their latent frames, concatenated in the order listed.
+    /// Runs one direction of a layer's scan on the share (a contiguous run of the story), every head group: each segment
+    /// scans a group once that group's state from the segment before it in the scan's direction has arrived, and pushes
+    /// it on, to the next silo at the end. Called on every silo at once: the states' arrivals, not the coordinator, say
+    /// whose turn it is.
     /// </summary>
     [AlwaysInterleave]
-    Task<float[]> EndStepAsync(string storyId, IReadOnlyList<int> segments, int lastLayer, StepEnd end, CancellationToken cancel);
+    Task ScanAsync(SiloShare share, int layer, bool reverse, CancellationToken cancel);
 
     /// <summary>
-    /// Before a re-placement: drops the activations of the listed segments that belong to an attempt before
-    /// <paramref name="attempt"/> (a late release never touches the new attempt's).
+    /// Finishes the last layer's block (<paramref name="lastLayer"/>) and ends the step on each segment of the share;
+    /// returns their latent frames, concatenated in story order.
     /// </summary>
     [AlwaysInterleave]
-    Task ReleaseAsync(string storyId, IReadOnlyList<int> segments, int attempt, CancellationToken cancel);
+    Task<FloatBlock> EndStepAsync(SiloShare share, int lastLayer, StepEnd end, CancellationToken cancel);
 
     /// <summary>
-    /// The story ended: sends its segments' last progress, drops their activations here and forgets where its grains
-    /// live. Called on every living silo, since every one received its directory.
+    /// The share is done with (the story ended, or it is re-placed): sends its segments' last progress and deactivates them.
     /// </summary>
     [AlwaysInterleave]
-    Task ForgetStoryAsync(string storyId, int segments, CancellationToken cancel);
+    Task ReleaseAsync(SiloShare share, CancellationToken cancel);
 }

@@ -1,12 +1,15 @@
+using Orleans.Concurrency;
+
 namespace TttCluster.Abstractions;
 
 /// <summary>
-/// One 3-second segment of a story (key "story/k"), on the silo that holds its activations. It runs the segment's parts
-/// of every denoising step; the coordinator sequences them, neighbours exchange the shared boundary frame directly.
+/// One 3-second segment of one attempt at a story, on the silo that holds its activations (key: see
+/// <see cref="SegmentKeys"/>; the key names the silo, and placement puts it there). It runs the segment's parts of every
+/// denoising step; the coordinator sequences them, neighbours exchange the shared boundary frame directly.
 /// </summary>
 public interface ISegmentGrain : IGrainWithStringKey
 {
-    /// <summary>Takes the segment's text and initial noise; called once per story.</summary>
+    /// <summary>Takes the segment's text and latents; called once per attempt.</summary>
     Task InitializeAsync(SegmentSetup setup, CancellationToken cancel);
 
     /// <summary>Starts a denoising step: embeds the segment's latent frames and text.</summary>
@@ -17,11 +20,11 @@ public interface ISegmentGrain : IGrainWithStringKey
     /// sees them (the halo of this segment's attention window), pushed as soon as they exist.
     /// </summary>
     [AlwaysInterleave, OneWay]
-    Task ReceiveHaloInputAsync(int step, int layer, float[] lastFrame, int attempt, CancellationToken cancel);
+    Task ReceiveHaloInputAsync(int step, int layer, FloatBlock lastFrame);
 
     /// <summary>Window k + 1's output for this segment's last frame, averaged in before the forward scan.</summary>
     [AlwaysInterleave, OneWay]
-    Task ReceiveHaloOutputAsync(int layer, float[] haloOutput, int attempt, CancellationToken cancel);
+    Task ReceiveHaloOutputAsync(int layer, FloatBlock haloOutput);
 
     /// <summary>
     /// Completes when this segment holds <paramref name="input"/> for <paramref name="layer"/> of the current step (at
@@ -39,18 +42,21 @@ public interface ISegmentGrain : IGrainWithStringKey
 
     /// <summary>
     /// Runs this segment's run of the scan (phases 2 and 3) for one head group from the state the previous segment
-    /// pushed here (or the layer's initial state for the first run), then pushes the state straight to the next segment's silo and the
-    /// outputs of straddling mini-batches straight to their owners. Only control passes through the coordinator.
+    /// pushed here (or the layer's initial state for the first run), then pushes the state straight to the next segment's
+    /// silo and the outputs of straddling mini-batches straight to their owners. Only control passes through the coordinator.
     /// </summary>
     Task ScanAsync(ScanTurn turn, CancellationToken cancel);
 
-    /// <summary>A head group's scan state from the previous segment, for this segment's <see cref="ScanAsync"/> of that group.</summary>
+    /// <summary>
+    /// A head group's scan state from the previous segment, for this segment's <see cref="ScanAsync"/> of that group:
+    /// bytes the runtime passes without copying within a process and writes as one block between processes.
+    /// </summary>
     [AlwaysInterleave, OneWay]
-    Task ReceiveScanStateAsync(int layer, bool reverse, int group, byte[] state, int attempt, CancellationToken cancel);
+    Task ReceiveScanStateAsync(int layer, bool reverse, int group, Immutable<byte[]> state);
 
     /// <summary>Outputs of this segment's tokens that a later run computed (their mini-batch straddled the boundary).</summary>
     [AlwaysInterleave, OneWay]
-    Task DeliverScanOutputAsync(ScanOutputs outputs, CancellationToken cancel);
+    Task DeliverScanOutputAsync(ScanOutputs outputs);
 
     /// <summary>After the forward scan: Z, then the scan inputs of the reverse direction.</summary>
     Task FinishForwardAsync(int layer, CancellationToken cancel);
@@ -59,8 +65,25 @@ public interface ISegmentGrain : IGrainWithStringKey
     Task FinishBlockAsync(int layer, CancellationToken cancel);
 
     /// <summary>Final layer and the sampler update of this segment's latent frames; returns them as they are now.</summary>
-    Task<float[]> EndStepAsync(StepEnd step, CancellationToken cancel);
+    Task<FloatBlock> EndStepAsync(StepEnd step, CancellationToken cancel);
 
     /// <summary>This segment's latent frames as they are now.</summary>
-    Task<float[]> GetLatentsAsync(CancellationToken cancel);
+    [AlwaysInterleave]
+    Task<FloatBlock> GetLatentsAsync(CancellationToken cancel);
+
+    /// <summary>Deactivates this segment once the calls under way have finished.</summary>
+    [AlwaysInterleave]
+    Task ReleaseAsync(CancellationToken cancel);
+}
+
+/// <summary>
+/// A segment's key: "{story}/{segment}/{attempt}@{silo}". The silo after the last '@' is where placement puts it
+/// (<c>OnNamedSiloPlacement</c>); the attempt makes a re-placed segment a new grain.
+/// </summary>
+public static class SegmentKeys
+{
+    public static string Of(string storyId, int segment, int attempt, string silo) => $"{storyId}/{segment}/{attempt}@{silo}";
+
+    /// <summary>The silo a key names: what follows its last '@', or the whole key when it has none (a silo grain's key is the silo's name).</summary>
+    public static string SiloOf(string key) => key[(key.LastIndexOf('@') + 1)..];
 }

@@ -4,38 +4,47 @@ namespace TttCluster.Abstractions;
 /// <param name="Cond">Text tokens of every scene, [n, Lt, TextDim] flattened.</param>
 /// <param name="Uncond">The same for the negative prompts.</param>
 /// <param name="Noise">Initial latents [T, C, H, W] flattened.</param>
-public sealed record StoryJob(string StoryId, int Segments, float[] Cond, float[] Uncond, float[] Noise, int Steps, double Guidance, double GuidancePower);
+[GenerateSerializer, Immutable]
+public sealed record StoryJob(string StoryId, int Segments, FloatBlock Cond, FloatBlock Uncond, FloatBlock Noise, int Steps, double Guidance, double GuidancePower);
 
 /// <summary>
 /// What a segment grain needs to start (or restart after a re-placement): its index, the story's size, its text (both
-/// streams), its latent frames, and the attempt: messages between segments carry it, and a segment drops messages
-/// from an earlier attempt (a call abandoned when a silo died may still deliver late).
+/// streams), its latent frames, the attempt, and the silo of every segment (the attempt and the silo are part of each
+/// segment's key, so a segment can address its neighbours, and a re-placement makes new grains: a late message of an
+/// abandoned attempt can only reach the old ones).
 /// </summary>
-public sealed record SegmentSetup(string StoryId, int Index, int Segments, float[] Cond, float[] Uncond, float[] Latents, int Attempt);
+[GenerateSerializer, Immutable]
+public sealed record SegmentSetup(string StoryId, int Index, int Segments, FloatBlock Cond, FloatBlock Uncond, FloatBlock Latents, int Attempt,
+    string[] Placement);
 
 /// <summary>Step i at DDPM timestep t.</summary>
+[GenerateSerializer, Immutable]
 public sealed record StepStart(int Step, int Timestep);
 
 /// <summary>The sampler update of step i with CFG scale s.</summary>
+[GenerateSerializer, Immutable]
 public sealed record StepEnd(int Step, int Steps, double GuidanceScale);
 
 /// <summary>
 /// One run of the scan: the layer, the direction and the head group. Heads scan independently, so each group of heads
 /// passes from segment to segment on its own: a segment scans group g + 1 while the next segment scans group g.
 /// </summary>
+[GenerateSerializer, Immutable]
 public sealed record ScanTurn(int Layer, bool Reverse, int Group);
 
 /// <summary>
 /// Scan outputs [B, heads of the group, Count, d] of one head group for direction positions FirstPosition ..
 /// FirstPosition + Count − 1 of one segment.
 /// </summary>
-public sealed record ScanOutputs(int Segment, int Layer, bool Reverse, int Group, int FirstPosition, int Count, float[] Output, int Attempt);
+[GenerateSerializer, Immutable]
+public sealed record ScanOutputs(int Segment, int Layer, bool Reverse, int Group, int FirstPosition, int Count, FloatBlock Output);
 
 /// <summary>
 /// What a segment waits for from its neighbours before a phase: the last frame of segment k − 1 (before attention), the
 /// halo output of segment k + 1 (before the forward inputs), the scan state of the previous segment in each direction
 /// (before its scan), and the outputs of mini-batches that straddled into the next segment (before finishing a direction).
 /// </summary>
+[GenerateSerializer]
 public enum SegmentInput { HaloInput = 1, HaloOutput, ForwardState, ForwardOutputs, ReverseState, ReverseOutputs }
 
 /// <summary>
@@ -44,11 +53,24 @@ public enum SegmentInput { HaloInput = 1, HaloOutput, ForwardState, ForwardOutpu
 /// (FinishBlockThenAttention: a segment's attention needs only its own residual and the last frame segment k − 1 pushes
 /// to it, so no barrier separates them). A step's first attention runs with its begin, its last block with its end.
 /// </summary>
+[GenerateSerializer]
 public enum SegmentPhase { FinishForward = 1, FinishBlockThenAttention }
 
-/// <summary>Where a segment is: step, layer, phase, and the silo it runs on.</summary>
+/// <summary>Where a segment is: step, layer, phase, and the silo it runs on. Segment −1: the coordinator speaking for the story.</summary>
+[GenerateSerializer, Immutable]
 public sealed record SegmentProgress(string StoryId, int Segment, int Step, int Layer, string Phase, string Silo);
 
+[GenerateSerializer, Immutable]
 public sealed record StoryStatus(string StoryId, string State, int StepsDone, int Steps);
 
-public sealed record SiloStatus(string SiloId, int Capacity, int ActiveGrains);
+/// <param name="Capacity">How many segments' share of the work it takes; 0: it hosts coordinators only (a gateway).</param>
+/// <param name="ActiveSegments">Segment grains active on it now.</param>
+[GenerateSerializer, Immutable]
+public sealed record SiloWorkload(string SiloName, int Capacity, int ActiveSegments);
+
+/// <summary>
+/// How a render ended: finished (all steps), or stopped by its caller after <paramref name="StepsDone"/> steps. Latents:
+/// after the last finished step (null when stopped before the first finished).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RenderOutcome(string StoryId, bool Stopped, int StepsDone, FloatBlock? Latents);

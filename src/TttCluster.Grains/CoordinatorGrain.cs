@@ -1,35 +1,66 @@
+using Orleans.Placement;
+using Orleans.Runtime;
 using TttCluster.Abstractions;
 using TttCluster.Model;
 using TttCluster.Model.Sampling;
-using TttCluster.Runtime;
 
 namespace TttCluster.Grains;
 
 /// <summary>
-/// Drives one story across the silos: places its segments as contiguous ranges, then runs every step with 4 × layers + 1
-/// calls per silo; the segments sequence the two scans themselves, each pushing the state
-/// straight to the next segment's silo. Each step starts from a checkpoint; when a silo dies, the segments move to
-/// the survivors and the step is redone (same bits).
+/// Drives one story across the worker silos: places its segments as contiguous ranges sized by capacity, then runs every
+/// step with 4 × layers + 1 calls per silo; the segments sequence the two scans themselves, each pushing the state
+/// straight to the next segment's silo. Each step starts from a checkpoint; when Orleans' membership declares a silo of
+/// the placement dead, the step in flight is given up at once, the segments move to the survivors (new grains: the
+/// attempt is part of their keys) and the step is redone (same bits). Placed on the silo of its first caller.
 /// </summary>
-public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, ISiloRoster roster, ICheckpointStore checkpoints,
-    ProgressSubscriptions subscriptions) : ICoordinatorGrain
+[PreferLocalPlacement]
+public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpoints, IClusterMembershipService membership) : Grain, ICoordinatorGrain
 {
     /// <summary>How many silo failures one story survives before giving up.</summary>
     public const int MaxFailures = 8;
 
-    async Task<float[]> ICoordinatorGrain.RenderLatentsAsync(StoryJob job, IProgress<SegmentProgress>? progress, CancellationToken cancel)
+    /// <summary>How long a failed call waits for the membership to declare a silo dead before it counts as a plain failure.</summary>
+    public static readonly TimeSpan DeathDeclarationWait = TimeSpan.FromSeconds(15);
+
+    private CancellationTokenSource? _stop;   // the render under way: StopAsync cancels it
+    private ModelConfig Config => model.Config;
+
+    Task ICoordinatorGrain.StopAsync(CancellationToken cancel)
     {
-        var layout = new SequenceLayout(config, job.Segments);
+        _stop?.Cancel();
+        return Task.CompletedTask;
+    }
+
+    async Task<RenderOutcome> ICoordinatorGrain.RenderLatentsAsync(StoryJob job, IStoryObserver? observer, CancellationToken cancel)
+    {
+        if (job.StoryId != this.GetPrimaryKeyString())
+            throw new ArgumentException($"coordinator '{this.GetPrimaryKeyString()}' was sent the job of story '{job.StoryId}'");
+        if (_stop is not null) throw new InvalidOperationException($"story {job.StoryId} is already being rendered");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        _stop = stop;
+        try
+        {
+            return await Render(job, observer, stop.Token);
+        }
+        finally
+        {
+            _stop = null;
+        }
+    }
+
+    private async Task<RenderOutcome> Render(StoryJob job, IStoryObserver? observer, CancellationToken stop)
+    {
+        var layout = new SequenceLayout(Config, job.Segments);
         var schedule = new NoiseSchedule(job.Steps);
-        var segments = Enumerable.Range(0, job.Segments).Select(k => grains.GetGrain<ISegmentGrain>(SiloGrain.SegmentKey(job.StoryId, k))).ToArray();
-        // Segments report their progress to the story grain as they go; the caller hears it from there.
-        using var subscription = progress is null ? null : subscriptions.Subscribe(job.StoryId, progress);
+        // One-way: a watcher that went away costs the render nothing.
+        void Say(int step, int layer, string phase) => observer?.OnProgressAsync([new SegmentProgress(job.StoryId, -1, step, layer, phase, "")]);
 
-        // The story's record: accepted now, a report after every step, done at the end.
-        var story = grains.GetGrain<IStoryGrain>(job.StoryId);
-        await story.SubmitAsync(job, cancel);
+        // The story's record: accepted now, a report after every step, done at the end. Segments report their progress to
+        // it, and it passes them on to the observer.
+        var story = GrainFactory.GetGrain<IStoryGrain>(job.StoryId);
+        await story.BeginAsync(job.Steps, observer, stop);
 
-        float[] latents = (float[])job.Noise.Clone();
+        float[] latents = job.Noise.ToArray();
         string[]? placement = null;   // silo of each segment once placed; null until then and after a failure
         int failures = 0, step = 0;
         try
@@ -37,77 +68,85 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
             while (step < job.Steps)
             {
                 // The state at the start of the step: if a silo dies during it, the step is redone from here.
-                await checkpoints.SaveAsync(job.StoryId, step, latents, cancel);
+                await checkpoints.SaveAsync(job.StoryId, step, latents, stop);
                 try
                 {
                     if (placement is null)
                     {
-                        placement = Plan(job.Segments);
-                        await PlaceAsync(job, layout, latents, segments, placement, attempt: failures, cancel);
+                        placement = await PlanAsync(job.StoryId, job.Segments, stop);
+                        await PlaceAsync(job, layout, latents, placement, attempt: failures, stop);
                     }
-                    latents = await RunStepUnlessASiloDies(job, layout, schedule, step, placement, cancel);
+                    latents = await RunStepUnlessASiloDies(job, layout, schedule, step, placement, attempt: failures, stop);
                 }
-                catch (GrainCallException e) when (!cancel.IsCancellationRequested && failures < MaxFailures)
+                catch (Exception e) when (!stop.IsCancellationRequested && failures < MaxFailures)
                 {
+                    // Only a silo of this story's placement that the membership declares dead is worth a redo; any other failure
+                    // (a bug, a deadline) is reported as it is. (Asked per story: with several stories on the silos, each sees
+                    // the same death.)
+                    string[] dead = placement is null ? [] : await DeadSilosAsync(placement, e, stop);
+                    if (dead.Length == 0) throw;
                     failures++;
-                    await roster.ProbeAsync(cancel);
-                    // Only a dead silo of this story's placement is worth a redo; any other failure (a bug, a deadline) is
-                    // reported as it is. (Asked per story: with several stories on the silos, each sees the same death.)
-                    int dead = placement is null ? 0 : DeadSilos(placement);
-                    if (dead == 0) throw;
-                    int living = roster.Silos.Count;
-                    if (living == 0) throw new GrainCallException($"story {job.StoryId}: every silo is dead", e);
-                    progress?.Report(new SegmentProgress(job.StoryId, -1, step, 0, $"silo failure ({dead} declared dead): redoing step {step + 1} on {living} silos", ""));
-                    latents = await checkpoints.LoadAsync(job.StoryId, step, cancel)
+                    Say(step, 0, $"silo failure ({string.Join(", ", dead)} declared dead): redoing step {step + 1} on the silos still active");
+                    latents = await checkpoints.LoadAsync(job.StoryId, step, stop)
                         ?? throw new InvalidOperationException($"story {job.StoryId}: no checkpoint for step {step}", e);
-                    // The survivors drop what they held of the earlier attempts: the new placement activates afresh.
-                    await ReleaseAsync(job.StoryId, placement!, attempt: failures);
+                    // The survivors drop what they held of the attempt that failed: the new placement makes new grains.
+                    await ReleaseAsync(job.StoryId, placement!, attempt: failures - 1);
                     placement = null;
                     continue;
                 }
                 // The silos report each segment's phases; only the coordinator knows when the whole step is done.
-                progress?.Report(new SegmentProgress(job.StoryId, -1, step, config.Layers - 1, "step done", ""));
+                Say(step, Config.Layers - 1, "step done");
                 step++;
-                await story.ReportAsync(new StoryStatus(job.StoryId, step == job.Steps ? "done" : "rendering", step, job.Steps), cancel);
+                await story.ReportAsync(new StoryStatus(job.StoryId, step == job.Steps ? "done" : "rendering", step, job.Steps), stop);
             }
-            return latents;
+            return new RenderOutcome(job.StoryId, Stopped: false, step, new FloatBlock(latents));
         }
-        catch (Exception e) when (cancel.IsCancellationRequested)
+        catch (Exception) when (stop.IsCancellationRequested)
         {
             // Stopped by the caller (whatever failed on the way out): hand back the latents of the last finished step.
-            throw new StoryCancelledException(job.StoryId, step, step > 0 ? latents : null, e);
+            return new RenderOutcome(job.StoryId, Stopped: true, step, step > 0 ? new FloatBlock(latents) : null);
         }
         finally
         {
-            // Finished, failed or cancelled: every silo drops the story (its segments, its directory entries), the
-            // checkpoints go; the story's record stays.
-            await Task.WhenAll(roster.Silos.Select(s => Quietly(() => grains.GetGrain<ISiloGrain>(s.Id).ForgetStoryAsync(job.StoryId, job.Segments, CancellationToken.None))));
-            if (grains is IGrainDirectory directory)
-                for (int k = 0; k < job.Segments; k++) directory.Forget(typeof(ISegmentGrain), SiloGrain.SegmentKey(job.StoryId, k));
+            // Finished, failed or stopped: the silos drop the story's segments, the checkpoints go; the story's record stays.
+            if (placement is not null) await ReleaseAsync(job.StoryId, placement, attempt: failures);
             await checkpoints.DeleteAsync(job.StoryId, CancellationToken.None);
             if (step < job.Steps)
-                await Quietly(() => story.ReportAsync(new StoryStatus(job.StoryId, cancel.IsCancellationRequested ? "cancelled" : "failed", step, job.Steps), CancellationToken.None));
+                await Quietly(() => story.ReportAsync(new StoryStatus(job.StoryId, stop.IsCancellationRequested ? "cancelled" : "failed", step, job.Steps), CancellationToken.None));
+        }
+    }
+
+    /// <summary>The names of the silos the membership holds active now.</summary>
+    private HashSet<string> ActiveSiloNames() =>
+        membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).ToHashSet();
+
+    /// <summary>
+    /// After a failed step: the silos of <paramref name="placement"/> that are no longer active. A call to a dead silo may
+    /// fail before the membership has declared it dead, so a failure that came from the runtime waits for the declaration
+    /// (a second or two with <see cref="SiloSetup.TuneMembership"/>); any other failure is judged at once.
+    /// </summary>
+    private async Task<string[]> DeadSilosAsync(string[] placement, Exception failure, CancellationToken stop)
+    {
+        bool fromRuntime = failure is OrleansException or TimeoutException or OperationCanceledException;
+        var until = DateTime.UtcNow + (fromRuntime ? DeathDeclarationWait : TimeSpan.Zero);
+        while (true)
+        {
+            var active = ActiveSiloNames();
+            var dead = placement.Distinct().Where(name => !active.Contains(name)).ToArray();
+            if (dead.Length > 0 || DateTime.UtcNow >= until) return dead;
+            await Task.Delay(100, stop);
         }
     }
 
     /// <summary>
-    /// Before a re-placement: every living silo of the placement last tried (all of it, also when it failed half-way)
-    /// drops that story's segments of attempts before <paramref name="attempt"/>.
+    /// Every active silo of <paramref name="placement"/> drops that attempt's segments (also when the attempt failed
+    /// half-way): a failure here is dropped, and a dead silo's grains went with it.
     /// </summary>
     private async Task ReleaseAsync(string storyId, string[] placement, int attempt)
     {
-        var living = LivingSilos();
-        await Task.WhenAll(BySilo(placement).Where(s => living.Contains(s.Silo)).Select(s =>
-            Quietly(() => grains.GetGrain<ISiloGrain>(s.Silo).ReleaseAsync(storyId, s.Segments, attempt, CancellationToken.None))));
-    }
-
-    private HashSet<string> LivingSilos() => roster.Silos.Select(s => s.Id).ToHashSet();
-
-    /// <summary>How many silos of <paramref name="placement"/> the membership has declared dead.</summary>
-    private int DeadSilos(string[] placement)
-    {
-        var living = LivingSilos();
-        return placement.Distinct().Count(id => !living.Contains(id));
+        var active = ActiveSiloNames();
+        await Task.WhenAll(BySilo(placement).Where(s => active.Contains(s.Silo)).Select(s =>
+            Quietly(() => GrainFactory.GetGrain<ISiloGrain>(s.Silo).ReleaseAsync(new SiloShare(storyId, attempt, s.Segments), CancellationToken.None))));
     }
 
     /// <summary>Each silo of <paramref name="placement"/> with its segments, in segment order.</summary>
@@ -121,29 +160,24 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         {
             await call().WaitAsync(TimeSpan.FromSeconds(10));
         }
-        catch (Exception e) when (e is GrainCallException or TimeoutException or OperationCanceledException or InvalidOperationException)
+        catch (Exception e) when (e is OrleansException or TimeoutException or OperationCanceledException or InvalidOperationException)
         {
         }
     }
 
     /// <summary>
-    /// Runs the step, but gives up on it as soon as the membership declares dead a silo this story is placed on
-    /// (heartbeats find a hung silo within seconds; the calls waiting on it would otherwise wait for their deadline).
+    /// Runs the step, but gives up on it as soon as the membership declares a silo of this story's placement dead (or
+    /// stopping): the calls waiting on it would otherwise wait for their deadline. Cancelling them cancels their work on the
+    /// living silos too (Orleans passes the cancellation on to the callee).
     /// </summary>
-    private async Task<float[]> RunStepUnlessASiloDies(StoryJob job, SequenceLayout layout, NoiseSchedule schedule, int step, string[] siloOf, CancellationToken cancel)
+    private async Task<float[]> RunStepUnlessASiloDies(StoryJob job, SequenceLayout layout, NoiseSchedule schedule, int step, string[] siloOf, int attempt, CancellationToken stop)
     {
-        using var stepCancel = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        using var stepCancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using var stepDone = new CancellationTokenSource();
         var watcher = WatchPlacement(siloOf, stepCancel, stepDone.Token);
         try
         {
-            return await RunStep(job, layout, schedule, step, siloOf, stepCancel.Token);
-        }
-        // Only the caller's token and the watcher cancel the step (the watcher may not have returned yet: its Cancel() runs
-        // this before it does).
-        catch (OperationCanceledException e) when (!cancel.IsCancellationRequested && stepCancel.IsCancellationRequested)
-        {
-            throw new GrainCallException($"story {job.StoryId}: a silo it is placed on was declared dead during step {step + 1}", e);
+            return await RunStep(job, layout, schedule, step, siloOf, attempt, stepCancel.Token);
         }
         finally
         {
@@ -152,21 +186,23 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
         }
     }
 
-    /// <summary>Cancels <paramref name="step"/> when a silo of the placement is declared dead.</summary>
-    private async Task WatchPlacement(string[] siloOf, CancellationTokenSource step, CancellationToken stop)
+    /// <summary>Cancels <paramref name="step"/> when a silo of the placement is no longer active in the membership.</summary>
+    private async Task WatchPlacement(string[] siloOf, CancellationTokenSource step, CancellationToken stopWatching)
     {
-        while (true)
+        var names = siloOf.Distinct().ToArray();
+        bool AnyLost(ClusterMembershipSnapshot snapshot)
         {
-            var lost = roster.SiloLost;   // read before looking, so a death in between is not missed
-            if (DeadSilos(siloOf) > 0)
-            {
-                step.Cancel();
-                return;
-            }
-            using var either = CancellationTokenSource.CreateLinkedTokenSource(lost, stop);
-            try { await Task.Delay(Timeout.Infinite, either.Token); }
-            catch (OperationCanceledException) { }
-            if (stop.IsCancellationRequested) return;
+            var active = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).ToHashSet();
+            return names.Any(name => !active.Contains(name));
+        }
+        try
+        {
+            if (AnyLost(membership.CurrentSnapshot)) { step.Cancel(); return; }
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stopWatching))
+                if (AnyLost(snapshot)) { step.Cancel(); return; }
+        }
+        catch (OperationCanceledException) when (stopWatching.IsCancellationRequested)
+        {
         }
     }
 
@@ -175,71 +211,74 @@ public sealed class CoordinatorGrain(ModelConfig config, IGrainFactory grains, I
     /// at once: the segments hand the state on by themselves) and two parallel phases; end, which returns the latents.
     /// Each part waits for all silos (a barrier), so a phase never competes for the cores with the serial scan.
     /// </summary>
-    private async Task<float[]> RunStep(StoryJob job, SequenceLayout layout, NoiseSchedule schedule, int step, string[] siloOf, CancellationToken cancel)
+    private async Task<float[]> RunStep(StoryJob job, SequenceLayout layout, NoiseSchedule schedule, int step, string[] siloOf, int attempt, CancellationToken cancel)
     {
-        var bySilo = BySilo(siloOf).Select(s => (Silo: grains.GetGrain<ISiloGrain>(s.Silo), s.Segments)).ToArray();
+        var bySilo = BySilo(siloOf).Select(s => (Silo: GrainFactory.GetGrain<ISiloGrain>(s.Silo), Share: new SiloShare(job.StoryId, attempt, s.Segments))).ToArray();
         // A part's calls fail together: a segment waiting for a push from a dead silo would otherwise wait for ever.
-        Task<T[]> FromAllSilos<T>(Func<ISiloGrain, int[], CancellationToken, Task<T>> call) =>
-            FanOut.AllAsync(bySilo.Select<(ISiloGrain Silo, int[] Segments), Func<CancellationToken, Task<T>>>(s => token => call(s.Silo, s.Segments, token)), cancel);
-        Task OnAllSilos(Func<ISiloGrain, int[], CancellationToken, Task> call) =>
-            FanOut.AllAsync(bySilo.Select<(ISiloGrain Silo, int[] Segments), Func<CancellationToken, Task>>(s => token => call(s.Silo, s.Segments, token)), cancel);
+        Task<T[]> FromAllSilos<T>(Func<ISiloGrain, SiloShare, CancellationToken, Task<T>> call) =>
+            FanOut.AllAsync(bySilo.Select<(ISiloGrain Silo, SiloShare Share), Func<CancellationToken, Task<T>>>(s => token => call(s.Silo, s.Share, token)), cancel);
+        Task OnAllSilos(Func<ISiloGrain, SiloShare, CancellationToken, Task> call) =>
+            FanOut.AllAsync(bySilo.Select<(ISiloGrain Silo, SiloShare Share), Func<CancellationToken, Task>>(s => token => call(s.Silo, s.Share, token)), cancel);
 
         // Begin (and the first attention), then per layer: forward scan, Z, reverse scan, and the block's end running
         // straight into the next layer's attention; the last layer's block ends with the step.
         var start = new StepStart(step, schedule.Timesteps[step]);
-        await OnAllSilos((silo, segments, token) => silo.BeginStepAsync(job.StoryId, segments, start, token));
-        int last = config.Layers - 1;
+        await OnAllSilos((silo, share, token) => silo.BeginStepAsync(share, start, token));
+        int last = Config.Layers - 1;
         for (int layer = 0; layer <= last; layer++)
         {
             int l = layer;
-            await OnAllSilos((silo, segments, token) => silo.ScanAsync(job.StoryId, segments, l, reverse: false, token));
-            await OnAllSilos((silo, segments, token) => silo.RunPhaseAsync(job.StoryId, segments, SegmentPhase.FinishForward, l, token));
-            await OnAllSilos((silo, segments, token) => silo.ScanAsync(job.StoryId, segments, l, reverse: true, token));
-            if (l < last) await OnAllSilos((silo, segments, token) => silo.RunPhaseAsync(job.StoryId, segments, SegmentPhase.FinishBlockThenAttention, l, token));
+            await OnAllSilos((silo, share, token) => silo.ScanAsync(share, l, reverse: false, token));
+            await OnAllSilos((silo, share, token) => silo.RunPhaseAsync(share, SegmentPhase.FinishForward, l, token));
+            await OnAllSilos((silo, share, token) => silo.ScanAsync(share, l, reverse: true, token));
+            if (l < last) await OnAllSilos((silo, share, token) => silo.RunPhaseAsync(share, SegmentPhase.FinishBlockThenAttention, l, token));
         }
         var end = new StepEnd(step, job.Steps, NoiseSchedule.GuidanceScale(step, job.Steps, job.Guidance, job.GuidancePower));
-        var parts = await FromAllSilos((silo, segments, token) => silo.EndStepAsync(job.StoryId, segments, last, end, token));
+        var parts = await FromAllSilos((silo, share, token) => silo.EndStepAsync(share, last, end, token));
 
-        int frameSize = config.LatentFrameFloats;
+        int frameSize = Config.LatentFrameFloats;
         var latents = new float[layout.Frames * frameSize];
         for (int i = 0; i < bySilo.Length; i++)
         {
-            int expected = bySilo[i].Segments.Sum(k => layout.OwnFrames(k)) * frameSize, at = 0;
+            var segments = bySilo[i].Share.Segments;
+            int expected = segments.Sum(k => layout.OwnFrames(k)) * frameSize, at = 0;
             if (parts[i].Length != expected)
-                throw new GrainCallException($"story {job.StoryId}: silo {siloOf[bySilo[i].Segments[0]]} returned {parts[i].Length} latent floats; its segments hold {expected}");
-            foreach (int k in bySilo[i].Segments)
+                throw new InvalidOperationException($"story {job.StoryId}: silo {siloOf[segments[0]]} returned {parts[i].Length} latent floats; its segments hold {expected}");
+            foreach (int k in segments)
             {
                 int length = layout.OwnFrames(k) * frameSize;
-                parts[i].AsSpan(at, length).CopyTo(latents.AsSpan(layout.FirstOwnFrame(k) * frameSize));
+                parts[i].Span.Slice(at, length).CopyTo(latents.AsSpan(layout.FirstOwnFrame(k) * frameSize));
                 at += length;
             }
         }
         return latents;
     }
 
-    /// <summary>Which living silo takes each segment: contiguous ranges sized by capacity.</summary>
-    private string[] Plan(int segments)
+    /// <summary>
+    /// Which silo takes each segment: the active silos that take work (capacity above 0), in name order, each a contiguous
+    /// range sized by its capacity. A silo that does not answer within seconds is left out.
+    /// </summary>
+    private async Task<string[]> PlanAsync(string storyId, int segments, CancellationToken cancel)
     {
-        var silos = roster.Silos;
-        return ContiguousPlacement.Assign(segments, silos.Select(s => s.Capacity).ToArray()).Select(i => silos[i].Id).ToArray();
+        var names = ActiveSiloNames().Order(StringComparer.Ordinal).ToArray();
+        var statuses = await Task.WhenAll(names.Select(async name =>
+        {
+            try { return await GrainFactory.GetGrain<ISiloGrain>(name).GetStatusAsync(cancel).WaitAsync(TimeSpan.FromSeconds(5), cancel); }
+            catch (Exception e) when (e is OrleansException or TimeoutException) { return null; }
+        }));
+        var workers = statuses.Where(s => s is { Capacity: > 0 }).Select(s => s!).ToArray();
+        if (workers.Length == 0)
+            throw new SiloUnavailableException($"story {storyId}: no active silo takes work (of {names.Length} active: {string.Join(", ", names)})");
+        return ContiguousPlacement.Assign(segments, workers.Select(s => s.Capacity).ToArray()).Select(i => workers[i].SiloName).ToArray();
     }
 
-    /// <summary>Routes every segment to its silo and gives each its text and latents.</summary>
-    private async Task PlaceAsync(StoryJob job, SequenceLayout layout, float[] latents, ISegmentGrain[] segments, string[] siloOf, int attempt, CancellationToken cancel)
+    /// <summary>Gives every segment of the attempt its text, latents and the placement; placement puts each on its silo.</summary>
+    private async Task PlaceAsync(StoryJob job, SequenceLayout layout, float[] latents, string[] siloOf, int attempt, CancellationToken cancel)
     {
-        int n = job.Segments;
-        await roster.PlaceAsync(job.StoryId, Enumerable.Range(0, n).ToDictionary(k => SiloGrain.SegmentKey(job.StoryId, k), k => siloOf[k]), cancel);
-        int frameSize = config.LatentFrameFloats, textFloats = config.TextFloatsPerSegment;
-        await Task.WhenAll(Enumerable.Range(0, n).Select(k => segments[k].InitializeAsync(new SegmentSetup(job.StoryId, k, n,
-            job.Cond.AsSpan(k * textFloats, textFloats).ToArray(), job.Uncond.AsSpan(k * textFloats, textFloats).ToArray(),
-            latents.AsSpan(layout.FirstOwnFrame(k) * frameSize, layout.OwnFrames(k) * frameSize).ToArray(), attempt), cancel)));
+        int n = job.Segments, frameSize = Config.LatentFrameFloats, textFloats = Config.TextFloatsPerSegment;
+        await Task.WhenAll(Enumerable.Range(0, n).Select(k =>
+            GrainFactory.GetGrain<ISegmentGrain>(SegmentKeys.Of(job.StoryId, k, attempt, siloOf[k])).InitializeAsync(new SegmentSetup(job.StoryId, k, n,
+                new FloatBlock(job.Cond.Span.Slice(k * textFloats, textFloats).ToArray()), new FloatBlock(job.Uncond.Span.Slice(k * textFloats, textFloats).ToArray()),
+                new FloatBlock(latents.AsSpan(layout.FirstOwnFrame(k) * frameSize, layout.OwnFrames(k) * frameSize).ToArray()), attempt, siloOf), cancel)));
     }
-}
-
-/// <summary>A story stopped by its caller: how many steps finished, and the latents after the last one (none before the first).</summary>
-public sealed class StoryCancelledException(string storyId, int stepsDone, float[]? latents, Exception inner)
-    : OperationCanceledException($"story {storyId}: stopped after {stepsDone} finished steps", inner)
-{
-    public int StepsDone { get; } = stepsDone;
-    public float[]? Latents { get; } = latents;
 }

@@ -1,88 +1,65 @@
 using System.Diagnostics;
-using TttCluster.Abstractions;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Runtime;
 using TttCluster.Model;
-using TttCluster.Runtime;
-using TttCluster.Runtime.Transport;
 
 namespace TttCluster.Grains;
 
 /// <summary>
-/// `ttt render --silos N --processes`: N ttt-silo processes on loopback, started and stopped with this object. The
-/// coordinator and story grains run here (this process serves grain calls too: the silos report progress to the story
-/// grains); segment grains run in the silos, which call each other directly for halos and scan states. Placement is
-/// pushed to every silo, so any silo can route any key.
+/// `ttt render --silos N --processes`: N ttt-silo processes on loopback, started and stopped with this object. This
+/// process hosts a silo too, the primary of development clustering (it holds the membership table) with capacity 0: it
+/// runs the coordinators and story records, the ttt-silo processes run the segments. Membership, failure detection and
+/// messaging are Orleans'.
 /// </summary>
-public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
+public sealed class ProcessCluster : IAsyncDisposable
 {
-    /// <summary>Membership: a silo that misses one heartbeat is suspected, three in a row dead.</summary>
-    public enum SiloState { Alive, Suspected, Dead }
+    /// <summary>A silo process as the membership sees it.</summary>
+    public enum SiloState { Joining, Alive, Dead }
 
-    /// <param name="Address">HTTP: health checks and the directory.</param>
-    /// <param name="GrainAddress">tcp://: grain calls.</param>
-    private sealed class Member(SiloInfo info, Process process, Uri address, Uri grainAddress)
-    {
-        public SiloInfo Info { get; } = info;
-        public Process Process { get; } = process;
-        public Uri Address { get; } = address;
-        public Uri GrainAddress { get; } = grainAddress;
-        public SiloState State { get; set; } = SiloState.Alive;
-        public int MissedHeartbeats { get; set; }
-    }
+    /// <summary>The name of this process's own silo (coordinators only).</summary>
+    public const string CoordinatorSiloName = "coordinator";
 
-    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(500);
-    /// <summary>A silo busy computing on a loaded machine still answers its health check well within this.</summary>
-    public static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(2);
-    public const int MissesBeforeDead = 3;
-
-    private readonly List<Member> _silos = new();
-    private readonly HttpClient _http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }) { Timeout = Timeout.InfiniteTimeSpan };
-    private readonly SocketGrainInvoker _remote;
-    /// <summary>This process's own grain server: the silos report segment progress to the story grains here.</summary>
-    private readonly GrainSocketServer _server;
-    private int _nextSiloNumber;   // silo ids are never reused
-    private readonly CancellationTokenSource _stop = new();
-    private Task _heartbeats = Task.CompletedTask;
-    private readonly object _gate = new();
-
-    public InProcessCluster Local { get; } = new();
-    public RoutedGrainFactory Grains { get; }
-
-    public IReadOnlyList<SiloInfo> Silos { get { lock (_gate) return Living.Select(m => m.Info).ToArray(); } }
-    /// <summary>Each silo's HTTP address (health, directory), in start order.</summary>
-    public IReadOnlyList<Uri> Addresses { get { lock (_gate) return _silos.Select(s => s.Address).ToArray(); } }
-    /// <summary>Each silo's grain address (tcp://), in start order.</summary>
-    public IReadOnlyList<Uri> GrainAddresses { get { lock (_gate) return _silos.Select(s => s.GrainAddress).ToArray(); } }
-    public SiloState StateOf(int silo) { lock (_gate) return _silos[silo].State; }
-
-    private Member[] Living => _silos.Where(m => m.State != SiloState.Dead).ToArray();
-
+    private readonly IHost _host;
+    private readonly IPEndPoint _primary;
     private readonly string _modelPath;
+    private readonly List<(string Name, Process Process)> _silos = new();
+    private readonly object _gate = new();
+    private int _nextSiloNumber;   // silo names are never reused: a silo that comes back joins as a new member
 
-    private ProcessCluster(ModelBundle model, string modelPath)
+    private ProcessCluster(IHost host, IPEndPoint primary, string modelPath)
     {
+        _host = host;
+        _primary = primary;
         _modelPath = modelPath;
-        _remote = new SocketGrainInvoker(Local.CallDeadline);
-        Grains = new RoutedGrainFactory(Local, _remote);
-        _server = new GrainSocketServer(Local);
-        var subscriptions = new ProgressSubscriptions();
-        Local.AddSilo("coordinator", 1);
-        Local.Register<ICoordinatorGrain>((_, _) => new CoordinatorGrain(model.Config, Grains, this, new InMemoryCheckpointStore(), subscriptions));
-        Local.Register<IStoryGrain>((key, _) => new StoryGrain(key, subscriptions));
     }
 
+    /// <summary>Calls grains from this process's silo (coordinators activate here).</summary>
+    public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
-    /// <summary>
-    /// Starts one more silo process and admits it: placements from now on use it. This is also how a silo comes back
-    /// after it was declared dead: as in Orleans, dead is final for a member, so it rejoins as a new one, with a new id.
-    /// </summary>
-    public async Task<string> AddSiloAsync(CancellationToken cancel)
+    private IClusterMembershipService Membership => _host.Services.GetRequiredService<IClusterMembershipService>();
+
+    /// <summary>The names of the silo processes the membership holds active, in start order.</summary>
+    public IReadOnlyList<string> Silos
     {
-        string id;
-        lock (_gate) id = $"silo-{_nextSiloNumber++}";
-        var (info, process, address, grainAddress) = await StartSilo(id, _modelPath, cancel);
-        Grains.Route(typeof(ISiloGrain), info.Id, grainAddress);   // before it is a member: a plan may use it at once
-        lock (_gate) _silos.Add(new Member(info, process, address, grainAddress));
-        return id;
+        get
+        {
+            lock (_gate) return _silos.Where(s => StateOf(s.Name) == SiloState.Alive).Select(s => s.Name).ToArray();
+        }
+    }
+
+    /// <summary>The membership's view of silo process <paramref name="silo"/> (in start order).</summary>
+    public SiloState StateOf(int silo)
+    {
+        lock (_gate) return StateOf(_silos[silo].Name);
+    }
+
+    private SiloState StateOf(string name)
+    {
+        var statuses = Membership.CurrentSnapshot.Members.Values.Where(m => m.Name == name).Select(m => m.Status).ToArray();
+        if (statuses.Contains(SiloStatus.Active)) return SiloState.Alive;
+        return statuses.Length > 0 && statuses.All(s => s.IsTerminating()) ? SiloState.Dead : SiloState.Joining;
     }
 
     /// <summary>The ttt-silo program, next to this assembly (it is a project reference of every host).</summary>
@@ -92,25 +69,14 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
     {
         if (silos < 1) throw new ArgumentOutOfRangeException(nameof(silos), silos, "--silos: expected at least 1");
         if (!File.Exists(SiloProgram)) throw new FileNotFoundException($"the silo program is missing: {SiloProgram}");
-        var cluster = new ProcessCluster(model, modelPath);
+        var primary = new IPEndPoint(IPAddress.Loopback, SiloHosts.FreePort());
+        var host = SiloHosts.Build(model, CoordinatorSiloName, capacity: 0, SiloHosts.Loopback(primary.Port, SiloHosts.FreePort(), primary));
+        var cluster = new ProcessCluster(host, primary, Path.GetFullPath(modelPath));
         try
         {
-            cluster.Grains.Self = cluster._server.Start(System.Net.IPAddress.Loopback, 0);
-            // All at once: a silo takes most of a second to start (runtime, model load).
-            var starting = Enumerable.Range(0, silos).Select(i => StartSilo($"silo-{i}", modelPath, cancel)).ToArray();
-            try { await Task.WhenAll(starting); }
-            catch
-            {
-                foreach (var started in starting.Where(t => t.IsCompletedSuccessfully)) started.Result.Item2.Kill(entireProcessTree: true);
-                throw;
-            }
-            foreach (var (info, process, address, grainAddress) in starting.Select(t => t.Result))
-            {
-                cluster.Grains.Route(typeof(ISiloGrain), info.Id, grainAddress);
-                lock (cluster._gate) cluster._silos.Add(new Member(info, process, address, grainAddress));
-            }
-            cluster._nextSiloNumber = silos;
-            cluster._heartbeats = cluster.HeartbeatLoop(cluster._stop.Token);
+            await host.StartAsync(cancel);
+            // All at once: a silo process takes a second or two to start (runtime, model load, joining).
+            await Task.WhenAll(Enumerable.Range(0, silos).Select(_ => cluster.AddSiloAsync(cancel)));
         }
         catch
         {
@@ -128,30 +94,29 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         return start;
     }
 
-    private static async Task<(SiloInfo, Process, Uri, Uri)> StartSilo(string id, string modelPath, CancellationToken cancel)
+    /// <summary>
+    /// Starts one more silo process and waits until the membership holds it active: placements from then on use it. This
+    /// is also how a silo comes back after it was declared dead: dead is final for a member, so it joins as a new one.
+    /// </summary>
+    public async Task<string> AddSiloAsync(CancellationToken cancel)
     {
-        var start = SiloStartInfo(["--id", id, "--model", Path.GetFullPath(modelPath), "--parent-pid", Environment.ProcessId.ToString()]);
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {SiloProgram}");
+        string name;
+        lock (_gate) name = $"silo-{_nextSiloNumber++}";
+        var process = Process.Start(SiloStartInfo(["--name", name, "--model", _modelPath, "--primary", _primary.ToString(),
+            "--parent-pid", Environment.ProcessId.ToString()])) ?? throw new InvalidOperationException($"could not start {SiloProgram}");
+        lock (_gate) _silos.Add((name, process));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
         try
         {
-            while (true)
-            {
-                string? line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-                if (line is null)
-                    throw new InvalidOperationException($"silo {id} exited before listening: {await process.StandardError.ReadToEndAsync(cancel)}");
-                const string marker = " listening on ", grainMarker = " grains on ";
-                int at = line.IndexOf(marker, StringComparison.Ordinal), grainsAt = line.IndexOf(grainMarker, StringComparison.Ordinal);
-                if (at >= 0 && grainsAt > at)
-                {
-                    // From here on nobody reads the silo's output: drain both pipes so a chatty silo never blocks on them.
-                    _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-                    _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
-                    return (new SiloInfo(id, 1), process, new Uri(line[(at + marker.Length)..grainsAt].Trim()),
-                        new Uri(line[(grainsAt + grainMarker.Length)..].Trim()));
-                }
-            }
+            // ttt-silo prints one line once it has joined; from then on nobody reads its output, so both pipes are drained.
+            string? line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+            if (line is null || !line.Contains(" joined ", StringComparison.Ordinal))
+                throw new InvalidOperationException($"silo {name} exited before joining: {line} {await process.StandardError.ReadToEndAsync(cancel)}".Trim());
+            _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
+            while (StateOf(name) != SiloState.Alive) await Task.Delay(20, timeout.Token);   // our view of the table catches up
+            return name;
         }
         catch
         {
@@ -160,126 +125,32 @@ public sealed class ProcessCluster : ISiloRoster, IAsyncDisposable
         }
     }
 
-    public async Task PlaceAsync(string storyId, IReadOnlyDictionary<string, string> placement, CancellationToken cancel)
-    {
-        Member[] living;
-        lock (_gate) living = Living;
-        var keys = placement.Keys.ToArray();
-        var targets = keys.Select(k => living.FirstOrDefault(m => m.Info.Id == placement[k])
-            ?? throw new GrainCallException($"cannot place '{k}' on silo {placement[k]}: it is not alive")).ToArray();
-        var entries = keys.Select(k => RoutedGrainFactory.DirectoryKey(typeof(ISegmentGrain), k)).ToList();
-        var addresses = targets.Select(t => t.GrainAddress.ToString()).ToList();
-        for (int i = 0; i < keys.Length; i++) Grains.Route(entries[i], targets[i].GrainAddress);
-        // The story's grain lives here, with its coordinator: the silos send it their segments' progress.
-        entries.Add(RoutedGrainFactory.DirectoryKey(typeof(IStoryGrain), storyId));
-        addresses.Add(Grains.Self!.ToString());
-        byte[] body = BinaryCodec.Serialize([entries, addresses],
-            [typeof(IReadOnlyList<string>), typeof(IReadOnlyList<string>)]);
-        await Task.WhenAll(living.Select(async s =>
-        {
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            limit.CancelAfter(TimeSpan.FromSeconds(10));
-            try
-            {
-                using var response = await _http.PostAsync(new Uri(s.Address, "directory"), new ByteArrayContent(body), limit.Token);
-                if (!response.IsSuccessStatusCode)
-                    throw new GrainCallException($"silo {s.Info.Id} refused the placement: {await response.Content.ReadAsStringAsync(cancel)}");
-            }
-            catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancel.IsCancellationRequested))
-            {
-                throw new GrainCallException($"silo {s.Info.Id} at {s.Address} did not take the placement: {e.Message}", e);
-            }
-        }));
-    }
-
-    /// <summary>After a failed call: every silo that does not answer its health check now is declared dead.</summary>
-    public async Task ProbeAsync(CancellationToken cancel)
-    {
-        Member[] living;
-        lock (_gate) living = Living;
-        var answers = await Task.WhenAll(living.Select(m => AnswersAsync(m, HeartbeatTimeout, cancel)));
-        CancellationTokenSource? fired = null;
-        lock (_gate)
-            for (int i = 0; i < living.Length; i++)
-                if (!answers[i] && living[i].State != SiloState.Dead)
-                {
-                    living[i].State = SiloState.Dead;
-                    fired ??= SiloDied();
-                }
-        fired?.Cancel();
-    }
-
-    private async Task HeartbeatLoop(CancellationToken stop)
-    {
-        while (!stop.IsCancellationRequested)
-        {
-            try { await Task.Delay(HeartbeatInterval, stop); } catch (OperationCanceledException) { return; }
-            Member[] living;
-            lock (_gate) living = Living;
-            bool[] answers;
-            try { answers = await Task.WhenAll(living.Select(m => AnswersAsync(m, HeartbeatTimeout, stop))); }
-            catch (OperationCanceledException) { return; }   // shutting down
-            CancellationTokenSource? fired = null;
-            lock (_gate)
-                for (int i = 0; i < living.Length; i++)
-                {
-                    var m = living[i];
-                    if (m.State == SiloState.Dead) continue;   // declared dead meanwhile (by a probe): dead stays dead
-                    m.MissedHeartbeats = answers[i] ? 0 : m.MissedHeartbeats + 1;
-                    m.State = m.MissedHeartbeats == 0 ? SiloState.Alive : m.MissedHeartbeats >= MissesBeforeDead ? SiloState.Dead : SiloState.Suspected;
-                    if (m.State == SiloState.Dead) fired ??= SiloDied();
-                }
-            fired?.Cancel();
-        }
-    }
-
-    private async Task<bool> AnswersAsync(Member member, TimeSpan timeout, CancellationToken cancel)
-    {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        limit.CancelAfter(timeout);
-        try
-        {
-            using var response = await _http.GetAsync(new Uri(member.Address, "health"), limit.Token);
-            return response.IsSuccessStatusCode;
-        }
-        // The caller giving up says nothing about the silo: that is not a missed answer.
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancel.IsCancellationRequested)) { return false; }
-    }
-
-    private CancellationTokenSource _siloLost = new();
-
-    public CancellationToken SiloLost { get { lock (_gate) return _siloLost.Token; } }
-
-    /// <summary>Under the gate: a silo was just declared dead; wakes whoever waits on the current token.</summary>
-    private CancellationTokenSource SiloDied()
-    {
-        var fired = _siloLost;
-        _siloLost = new CancellationTokenSource();
-        return fired;
-    }
-
     /// <summary>The operating system's id of a silo's process (tests stop it with SIGSTOP to play a hung silo).</summary>
     public int ProcessIdOf(int silo) => ProcessOf(silo).Id;
 
     /// <summary>Kills a silo process at once (SIGKILL), as a crash would.</summary>
     public void Kill(int silo) => ProcessOf(silo).Kill(entireProcessTree: true);
 
+    /// <summary>Waits for silo process <paramref name="silo"/> to exit; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(int silo, CancellationToken cancel)
+    {
+        var process = ProcessOf(silo);
+        await process.WaitForExitAsync(cancel);
+        return process.ExitCode;
+    }
+
     private Process ProcessOf(int silo) { lock (_gate) return _silos[silo].Process; }
 
     public async ValueTask DisposeAsync()
     {
-        _stop.Cancel();
-        await _heartbeats;
         Process[] processes;
-        lock (_gate) processes = _silos.Select(m => m.Process).ToArray();
+        lock (_gate) processes = _silos.Select(s => s.Process).ToArray();
         foreach (var process in processes)
         {
             try { if (!process.HasExited) process.Kill(entireProcessTree: true); await process.WaitForExitAsync(); }
             catch (InvalidOperationException) { }
             process.Dispose();
         }
-        await _remote.DisposeAsync();
-        await _server.DisposeAsync();
-        _http.Dispose();
+        await SiloHosts.StopAndDisposeAsync(_host, TimeSpan.FromSeconds(5));
     }
 }

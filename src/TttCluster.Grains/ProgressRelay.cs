@@ -31,7 +31,8 @@ public sealed class ProgressRelay(IGrainFactory grains)
             if (_outboxes.TryGetValue(progress.StoryId, out var outbox)) { outbox.Queued.Add(progress); return; }   // its loop picks it up
             outbox = _outboxes[progress.StoryId] = new Outbox();
             outbox.Queued.Add(progress);
-            outbox.Sending = SendAsync(progress.StoryId, outbox);
+            // On the thread pool: started from a segment's turn, the loop would otherwise run on that grain's scheduler.
+            outbox.Sending = Task.Run(() => SendAsync(progress.StoryId, outbox));
         }
     }
 
@@ -48,7 +49,6 @@ public sealed class ProgressRelay(IGrainFactory grains)
 
     private async Task SendAsync(string storyId, Outbox outbox)
     {
-        await Task.Yield();
         while (true)
         {
             // Let a burst gather (the first event of a burst waits too, briefly), unless someone needs it all sent now.
@@ -61,10 +61,9 @@ public sealed class ProgressRelay(IGrainFactory grains)
             }
             try
             {
-                using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await grains.GetGrain<IStoryGrain>(storyId).ReportProgressAsync(batch, limit.Token);
+                await grains.GetGrain<IStoryGrain>(storyId).ReportProgressAsync(batch.ToArray());
             }
-            catch (Exception e) when (e is Runtime.GrainCallException or OperationCanceledException or InvalidOperationException)
+            catch (Exception e) when (e is OrleansException or TimeoutException or InvalidOperationException)
             {
                 // Dropped: the story's grain is gone or unreachable; the render itself is unaffected.
             }

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using TttCluster.Abstractions;
 using TttCluster.Model;
 using TttCluster.Model.Plan;
@@ -7,45 +8,55 @@ using TttCluster.Model.Ttt;
 namespace TttCluster.Grains;
 
 /// <summary>
-/// One segment of one story, on the silo that holds its activations. Every method runs the same phase functions as
-/// the local executor (src/TttCluster.Model/Plan) on this segment's rows only. Neighbours push to each other what the
-/// next phase needs (the shared boundary frame, its attention output, the scan state, straddling scan outputs) into the
-/// segment's per-attempt inbox; each phase is reported as it starts.
+/// One segment of one attempt at a story, on the silo its key names. Every method runs the same phase functions as the
+/// local executor (src/TttCluster.Model/Plan) on this segment's rows only. Neighbours push to each other what the next
+/// phase needs (the shared boundary frame, its attention output, the scan state, straddling scan outputs) into the
+/// segment's inbox; each phase is reported as it starts. A push to a segment that was never initialised (a late one,
+/// after its attempt was abandoned and it was released) is dropped.
 /// </summary>
-public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, ProgressRelay progress, ScanGroups groups, string siloId) : ISegmentGrain
+[OnNamedSiloPlacement]
+public sealed class SegmentGrain(ModelBundle model, ProgressRelay progress, ScanGroups groups, SiloIdentity silo, SegmentCount count) : Grain, ISegmentGrain
 {
     private const int Streams = 2;   // cond, uncond (classifier-free guidance as a batch of 2)
-    private SegmentSetup _setup = null!;
+    private SegmentSetup? _setup;   // null until initialised
     private SequenceLayout _layout = null!;
     private StepContext _ctx = null!;
     private float[] _latents = [];
     private float[] _residual = [], _attnOut = [], _z = [];
     private TttInputs? _scanInputs;
     private int _groupsScanned;   // head groups of the current direction scanned here; the inputs go after the last
-    private volatile SegmentInbox? _inbox;   // what neighbours pushed in the current attempt
+    private volatile SegmentInbox? _inbox;   // what neighbours pushed; null until initialised
 
-    /// <summary>The attempt this activation was last initialised for (−1: never), so a silo can tell old from new.</summary>
-    public int Attempt => _inbox?.Attempt ?? -1;
-
-    private int Index => _setup.Index;
+    private SegmentSetup Setup => _setup ?? throw new InvalidOperationException($"segment {this.GetPrimaryKeyString()}: called before it was initialised");
+    private int Index => Setup.Index;
     private int _step;
 
-    private void Report(int layer, string phase) => progress.Report(new SegmentProgress(_setup.StoryId, Index, _step, layer, phase, siloId));
+    public override Task OnActivateAsync(CancellationToken cancel)
+    {
+        count.Activated();
+        return Task.CompletedTask;
+    }
 
-    /// <summary>The inbox of <paramref name="attempt"/> if that is the current one; null for a late push from an abandoned attempt.</summary>
-    private SegmentInbox? InboxOf(int attempt) => _inbox is { } inbox && inbox.Attempt == attempt ? inbox : null;
-    private SegmentInbox Inbox => _inbox ?? throw new InvalidOperationException("segment: called before it was initialised");
-    private ISegmentGrain Segment(int k) => grains.GetGrain<ISegmentGrain>(SiloGrain.SegmentKey(_setup.StoryId, k));
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancel)
+    {
+        count.Deactivated();
+        return Task.CompletedTask;
+    }
+
+    private void Report(int layer, string phase) => progress.Report(new SegmentProgress(Setup.StoryId, Index, _step, layer, phase, silo.Name));
+
+    private SegmentInbox Inbox => _inbox ?? throw new InvalidOperationException($"segment {this.GetPrimaryKeyString()}: called before it was initialised");
+    private ISegmentGrain Segment(int k) =>
+        GrainFactory.GetGrain<ISegmentGrain>(SegmentKeys.Of(Setup.StoryId, k, Setup.Attempt, Setup.Placement[k]));
 
     Task ISegmentGrain.InitializeAsync(SegmentSetup setup, CancellationToken cancel)
     {
+        if (setup.Placement.Length != setup.Segments)
+            throw new ArgumentException($"segment setup: expected the silo of each of {setup.Segments} segments, found {setup.Placement.Length}");
         _setup = setup;
         _layout = new SequenceLayout(model.Config, setup.Segments);
-        _latents = (float[])setup.Latents.Clone();
-        // A re-placed segment starts its step afresh: nothing of an abandoned attempt may carry over.
-        _residual = _attnOut = _z = [];
-        _scanInputs = null;
-        _inbox = new SegmentInbox(setup.Attempt);
+        _latents = setup.Latents.ToArray();
+        _inbox = new SegmentInbox();
         return Task.CompletedTask;
     }
 
@@ -54,28 +65,28 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         Inbox.ForgetBefore(step.Step);
         _step = step.Step;
         _ctx = new StepContext(model.Dit, _layout, Streams, step.Timestep);
-        _residual = SegmentEdges.EmbedOwn(_ctx, Index, _latents, [_setup.Cond, _setup.Uncond]);
-        await PushLastFrame(0, cancel);
+        _residual = SegmentEdges.EmbedOwn(_ctx, Index, _latents, [Setup.Cond.Floats, Setup.Uncond.Floats]);
+        await PushLastFrame(0);
     }
 
     /// <summary>
     /// Hands segment k + 1 the residual rows of this segment's last frame as layer <paramref name="layer"/> will see them
     /// (its attention window's halo), as soon as they exist: it then never waits on a round trip when it attends.
     /// </summary>
-    private Task PushLastFrame(int layer, CancellationToken cancel) =>
+    private Task PushLastFrame(int layer) =>
         Index + 1 < _layout.Segments && layer < model.Config.Layers
-            ? Segment(Index + 1).ReceiveHaloInputAsync(_step, layer, SegmentAttention.LastFrame(_ctx, Index, _residual), _setup.Attempt, cancel)
+            ? Segment(Index + 1).ReceiveHaloInputAsync(_step, layer, new FloatBlock(SegmentAttention.LastFrame(_ctx, Index, _residual)))
             : Task.CompletedTask;
 
-    Task ISegmentGrain.ReceiveHaloInputAsync(int step, int layer, float[] lastFrame, int attempt, CancellationToken cancel)
+    Task ISegmentGrain.ReceiveHaloInputAsync(int step, int layer, FloatBlock lastFrame)
     {
-        InboxOf(attempt)?.PutHaloInput(step, layer, lastFrame);   // none: late, from an abandoned attempt
+        _inbox?.PutHaloInput(step, layer, lastFrame);   // no inbox: late, after the segment was released
         return Task.CompletedTask;
     }
 
-    Task ISegmentGrain.ReceiveHaloOutputAsync(int layer, float[] haloOutput, int attempt, CancellationToken cancel)
+    Task ISegmentGrain.ReceiveHaloOutputAsync(int layer, FloatBlock haloOutput)
     {
-        if (InboxOf(attempt) is not { } inbox) return Task.CompletedTask;   // late, from an abandoned attempt
+        if (_inbox is not { } inbox) return Task.CompletedTask;   // late, after the segment was released
         inbox.HaloOutputFromNext = haloOutput;
         inbox.Signal(_step, layer, SegmentInput.HaloOutput);
         return Task.CompletedTask;
@@ -97,13 +108,13 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
     async Task ISegmentGrain.AttendAsync(int layer, CancellationToken cancel)
     {
         Report(layer, "attention");
-        float[] halo = [];
+        FloatBlock halo = FloatBlock.Empty;
         if (Index > 0 && !Inbox.TakeHaloInput(_step, layer, out halo))
             throw new InvalidOperationException($"segment {Index}: no halo input from segment {Index - 1} for step {_step + 1}, layer {layer}");
         _attnOut = new float[_residual.Length];
         var haloOut = new float[Index > 0 ? halo.Length : 0];
-        SegmentAttention.Attend(_ctx, layer, Index, _residual, halo, _attnOut, haloOut);
-        if (Index > 0) await Segment(Index - 1).ReceiveHaloOutputAsync(layer, haloOut, _setup.Attempt, cancel);
+        SegmentAttention.Attend(_ctx, layer, Index, _residual, halo.Floats, _attnOut, haloOut);
+        if (Index > 0) await Segment(Index - 1).ReceiveHaloOutputAsync(layer, new FloatBlock(haloOut));
     }
 
     Task ISegmentGrain.PrepareForwardAsync(int layer, CancellationToken cancel)
@@ -111,7 +122,7 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         if (Index + 1 < _layout.Segments)
         {
             SegmentAttention.AverageSharedFrame(_ctx, Index, _attnOut,
-                Inbox.HaloOutputFromNext ?? throw new InvalidOperationException($"segment {Index}: no halo output from segment {Index + 1} for layer {layer}"));
+                Inbox.HaloOutputFromNext?.Floats ?? throw new InvalidOperationException($"segment {Index}: no halo output from segment {Index + 1} for layer {layer}"));
             Inbox.HaloOutputFromNext = null;
         }
         StartDirection(SegmentTtt.Prepare(_ctx, layer, Index, _attnOut, reverse: false), layer, reverse: false);
@@ -145,26 +156,26 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         {
             int owner = OwnerOf(direction, position);
             int ownerEnd = Math.Min(direction.RunStart(_layout, owner) + _layout.ChunkLength(owner), runStart);
-            var outputs = new ScanOutputs(owner, turn.Layer, turn.Reverse, g, position, ownerEnd - position, Slice(result, position, ownerEnd - position), _setup.Attempt);
-            deliveries.Add(Segment(owner).DeliverScanOutputAsync(outputs, cancel));
+            var outputs = new ScanOutputs(owner, turn.Layer, turn.Reverse, g, position, ownerEnd - position, new FloatBlock(Slice(result, position, ownerEnd - position)));
+            deliveries.Add(Segment(owner).DeliverScanOutputAsync(outputs));
             position = ownerEnd;
         }
         if (end > runStart) Store(Inbox, g, result, runStart, end - runStart, runStart);
         if (!isLast)
-            deliveries.Add(Segment(direction.Reverse ? Index - 1 : Index + 1).ReceiveScanStateAsync(turn.Layer, turn.Reverse, g, state.ToBytes(), _setup.Attempt, cancel));
+            deliveries.Add(Segment(direction.Reverse ? Index - 1 : Index + 1).ReceiveScanStateAsync(turn.Layer, turn.Reverse, g, new Immutable<byte[]>(state.ToBytes())));
         await Task.WhenAll(deliveries);
     }
 
-    Task ISegmentGrain.ReceiveScanStateAsync(int layer, bool reverse, int group, byte[] state, int attempt, CancellationToken cancel)
+    Task ISegmentGrain.ReceiveScanStateAsync(int layer, bool reverse, int group, Immutable<byte[]> state)
     {
-        InboxOf(attempt)?.PutState(_step, layer, reverse, group, state);   // none: late, from an abandoned attempt
+        _inbox?.PutState(_step, layer, reverse, group, state.Value);   // no inbox: late, after the segment was released
         return Task.CompletedTask;
     }
 
-    Task ISegmentGrain.DeliverScanOutputAsync(ScanOutputs outputs, CancellationToken cancel)
+    Task ISegmentGrain.DeliverScanOutputAsync(ScanOutputs outputs)
     {
-        if (InboxOf(outputs.Attempt) is not { } inbox) return Task.CompletedTask;   // late, from an abandoned attempt
-        var result = new ScanResult(outputs.FirstPosition, outputs.Count, outputs.Output);
+        if (_inbox is not { } inbox) return Task.CompletedTask;   // late, after the segment was released
+        var result = new ScanResult(outputs.FirstPosition, outputs.Count, outputs.Output.Floats);
         Store(inbox, outputs.Group, result, outputs.FirstPosition, outputs.Count, new ScanDirection(outputs.Reverse).RunStart(_layout, Index));
         return Task.CompletedTask;
     }
@@ -183,20 +194,27 @@ public sealed class SegmentGrain(ModelBundle model, IGrainFactory grains, Progre
         float[] zPrime = SegmentTtt.Finish(_ctx, layer, Index, _z, TokenOrder(reverse: true), reverse: true);
         _z = [];
         SegmentMlp.Apply(_ctx, layer, Index, _residual, zPrime);
-        await PushLastFrame(layer + 1, cancel);
+        await PushLastFrame(layer + 1);
     }
 
-    Task<float[]> ISegmentGrain.EndStepAsync(StepEnd step, CancellationToken cancel)
+    Task<FloatBlock> ISegmentGrain.EndStepAsync(StepEnd step, CancellationToken cancel)
     {
         float[] f = SegmentEdges.Final(_ctx, Index, _residual);
         int frames = _latents.Length;
         DdimSampler.Step(new NoiseSchedule(step.Steps), step.Step, step.GuidanceScale, _latents, f.AsSpan(0, frames), f.AsSpan(frames, frames));
         _residual = [];
         Report(model.Config.Layers - 1, "step done");
-        return Task.FromResult((float[])_latents.Clone());
+        return Task.FromResult(new FloatBlock((float[])_latents.Clone()));
     }
 
-    Task<float[]> ISegmentGrain.GetLatentsAsync(CancellationToken cancel) => Task.FromResult((float[])_latents.Clone());
+    Task<FloatBlock> ISegmentGrain.GetLatentsAsync(CancellationToken cancel) => Task.FromResult(new FloatBlock((float[])_latents.Clone()));
+
+    Task ISegmentGrain.ReleaseAsync(CancellationToken cancel)
+    {
+        _inbox = null;   // pushes still on their way are dropped from now on
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
 
     private void StartDirection(TttInputs inputs, int layer, bool reverse)
     {

@@ -4,25 +4,21 @@ using TttCluster.Abstractions;
 namespace TttCluster.Grains;
 
 /// <summary>
-/// What a segment's neighbours push to it during one attempt, with a signal for each arrival, and the buffer its scan
-/// outputs are gathered in. A re-placement gives the segment a new inbox in one reference swap, so a late push from an
-/// abandoned attempt can only land in the old one. Pushes arrive on interleaving calls, concurrently with each other
-/// and with the segment's own turn.
+/// What a segment's neighbours push to it, with a signal for each arrival, and the buffer its scan outputs are gathered
+/// in. Pushes arrive on interleaving calls, concurrently with each other and with the segment's own turn.
 /// </summary>
-internal sealed class SegmentInbox(int attempt)
+internal sealed class SegmentInbox
 {
-    public int Attempt { get; } = attempt;
-
     // Keyed by step too: the halo input of a step's first layer is pushed by segment k − 1 as it begins the step, which
     // may be before this segment has. Group: the head group of a scan state (0 for every other input).
     private readonly ConcurrentDictionary<(int Step, int Layer, SegmentInput Input, int Group), TaskCompletionSource> _arrivals = new();
-    private readonly ConcurrentDictionary<(int Step, int Layer), float[]> _haloInputs = new();
+    private readonly ConcurrentDictionary<(int Step, int Layer), FloatBlock> _haloInputs = new();
     // One slot per direction and head group, as a scan takes each state before the next layer's can come: a newer push
     // replaces one nobody took, so states never pile up.
     private readonly ConcurrentDictionary<(bool Reverse, int Group), (int Layer, byte[] State)> _states = new();
 
     /// <summary>Window k + 1's output for this segment's last frame, for the current layer.</summary>
-    public float[]? HaloOutputFromNext;
+    public FloatBlock? HaloOutputFromNext;
 
     /// <summary>
     /// The current direction's scan outputs [B, H, C, d], rows in that direction's order, and how many (row, head group)
@@ -36,7 +32,7 @@ internal sealed class SegmentInbox(int attempt)
 
     public void Signal(int step, int layer, SegmentInput input, int group = 0) => Arrival(step, layer, input, group).TrySetResult();
 
-    public void PutHaloInput(int step, int layer, float[] lastFrame)
+    public void PutHaloInput(int step, int layer, FloatBlock lastFrame)
     {
         _haloInputs[(step, layer)] = lastFrame;
         Signal(step, layer, SegmentInput.HaloInput);
@@ -58,7 +54,7 @@ internal sealed class SegmentInbox(int attempt)
         return true;
     }
 
-    public bool TakeHaloInput(int step, int layer, out float[] lastFrame) => _haloInputs.TryRemove((step, layer), out lastFrame!);
+    public bool TakeHaloInput(int step, int layer, out FloatBlock lastFrame) => _haloInputs.TryRemove((step, layer), out lastFrame!);
 
     /// <summary>Drops what belongs to earlier steps.</summary>
     public void ForgetBefore(int step)

@@ -1,74 +1,61 @@
 using TttCluster.Abstractions;
 using TttCluster.Model.Ttt;
-using TttCluster.Runtime;
 
 namespace TttCluster.Grains;
 
 /// <summary>
-/// A silo's own grain (key: silo id): its capacity and how many activations it holds, and the entry point through which
-/// a coordinator runs each part of a step on all of a story's segments here in one call. It keeps no state, so its
-/// calls interleave: several stories run here at once.
+/// A silo's own grain (key: the silo's name; placed on that silo): its capacity and how many segments it holds, and the
+/// entry point through which a coordinator runs each part of a step on all of a story's segments here in one call. It
+/// keeps no state, so its calls interleave: several stories run here at once.
 /// </summary>
-public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay progress, ScanGroups groups) : ISiloGrain
+[OnNamedSiloPlacement]
+public sealed class SiloGrain(SiloIdentity silo, SegmentCount segments, ProgressRelay progress, ScanGroups groups) : Grain, ISiloGrain
 {
-    Task<SiloStatus> ISiloGrain.GetStatusAsync(CancellationToken cancel) =>
-        Task.FromResult(new SiloStatus(silo.Id, silo.Capacity, silo.ActivationCount));
+    Task<SiloWorkload> ISiloGrain.GetStatusAsync(CancellationToken cancel) =>
+        Task.FromResult(new SiloWorkload(silo.Name, silo.Capacity, segments.Active));
 
-    Task ISiloGrain.BeginStepAsync(string storyId, IReadOnlyList<int> segments, StepStart start, CancellationToken cancel) =>
-        OnEach(storyId, segments, async (segment, token) =>
+    Task ISiloGrain.BeginStepAsync(SiloShare share, StepStart start, CancellationToken cancel) =>
+        OnEach(share, async (segment, token) =>
         {
             await segment.BeginStepAsync(start, token);
             await AttentionAndScanInputs(segment, 0, token);
         }, cancel);
 
-    Task ISiloGrain.RunPhaseAsync(string storyId, IReadOnlyList<int> segments, SegmentPhase phase, int layer, CancellationToken cancel) =>
-        OnEach(storyId, segments, (segment, token) => Run(segment, phase, layer, token), cancel);
+    Task ISiloGrain.RunPhaseAsync(SiloShare share, SegmentPhase phase, int layer, CancellationToken cancel) =>
+        OnEach(share, (segment, token) => Run(segment, phase, layer, token), cancel);
 
     // Every (segment, head group) waits for its state at once; the arrivals order them. So a segment scans a group the
     // moment its state is pushed, while the next segment may already scan the group before: the groups pipeline through
     // the segments, and a silo's cores work on different segments instead of splitting each segment's small scan.
-    Task ISiloGrain.ScanAsync(string storyId, IReadOnlyList<int> segments, int layer, bool reverse, CancellationToken cancel)
+    Task ISiloGrain.ScanAsync(SiloShare share, int layer, bool reverse, CancellationToken cancel)
     {
         var state = reverse ? SegmentInput.ReverseState : SegmentInput.ForwardState;
-        var cells = segments.SelectMany(k => Enumerable.Range(0, groups.Count).Select(g => (Segment: k, Group: g))).ToArray();
+        var cells = share.Segments.SelectMany(k => Enumerable.Range(0, groups.Count).Select(g => (Segment: k, Group: g))).ToArray();
         return FanOut.AllAsync(cells.Select<(int Segment, int Group), Func<CancellationToken, Task>>(cell => async token =>
         {
-            var segment = Segment(storyId, cell.Segment);
+            var segment = Segment(share, cell.Segment);
             await segment.WhenArrivedAsync(layer, state, cell.Group, token);
             await segment.ScanAsync(new ScanTurn(layer, reverse, cell.Group), token);
         }), cancel);
     }
 
-    async Task<float[]> ISiloGrain.EndStepAsync(string storyId, IReadOnlyList<int> segments, int lastLayer, StepEnd end, CancellationToken cancel)
+    async Task<FloatBlock> ISiloGrain.EndStepAsync(SiloShare share, int lastLayer, StepEnd end, CancellationToken cancel)
     {
-        var latents = await OnEach(storyId, segments, async (segment, token) =>
+        var latents = await OnEach(share, async (segment, token) =>
         {
             await FinishBlock(segment, lastLayer, token);
             return await segment.EndStepAsync(end, token);
         }, cancel);
         var all = new float[latents.Sum(l => l.Length)];
         int at = 0;
-        foreach (var part in latents) { part.CopyTo(all, at); at += part.Length; }
-        return all;
+        foreach (var part in latents) { part.Span.CopyTo(all.AsSpan(at)); at += part.Length; }
+        return new FloatBlock(all);
     }
 
-    Task ISiloGrain.ReleaseAsync(string storyId, IReadOnlyList<int> segments, int attempt, CancellationToken cancel)
+    async Task ISiloGrain.ReleaseAsync(SiloShare share, CancellationToken cancel)
     {
-        foreach (int k in segments)
-            silo.Deactivate(typeof(ISegmentGrain), SegmentKey(storyId, k), grain => grain is SegmentGrain segment && segment.Attempt < attempt);
-        return Task.CompletedTask;
-    }
-
-    async Task ISiloGrain.ForgetStoryAsync(string storyId, int segments, CancellationToken cancel)
-    {
-        await progress.FlushAsync(storyId);   // the segments' last events go to the story before its route is forgotten
-        var directory = grains as IGrainDirectory;
-        for (int k = 0; k < segments; k++)
-        {
-            silo.Deactivate(typeof(ISegmentGrain), SegmentKey(storyId, k));
-            directory?.Forget(typeof(ISegmentGrain), SegmentKey(storyId, k));
-        }
-        directory?.Forget(typeof(IStoryGrain), storyId);
+        await progress.FlushAsync(share.StoryId);   // the segments' last events go to the story before they are gone
+        await Task.WhenAll(share.Segments.Select(k => Segment(share, k).ReleaseAsync(cancel)));
     }
 
     /// <summary>One segment's part of a parallel phase, each step of it once its inputs from the neighbours are here.</summary>
@@ -103,14 +90,13 @@ public sealed class SiloGrain(Silo silo, IGrainFactory grains, ProgressRelay pro
         await segment.FinishBlockAsync(layer, cancel);
     }
 
-    /// <summary>Runs <paramref name="work"/> on each listed segment at once; the first failure cancels the rest.</summary>
-    private Task<T[]> OnEach<T>(string storyId, IReadOnlyList<int> segments, Func<ISegmentGrain, CancellationToken, Task<T>> work, CancellationToken cancel) =>
-        FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task<T>>>(k => token => work(Segment(storyId, k), token)), cancel);
+    /// <summary>Runs <paramref name="work"/> on each segment of the share at once; the first failure cancels the rest.</summary>
+    private Task<T[]> OnEach<T>(SiloShare share, Func<ISegmentGrain, CancellationToken, Task<T>> work, CancellationToken cancel) =>
+        FanOut.AllAsync(share.Segments.Select<int, Func<CancellationToken, Task<T>>>(k => token => work(Segment(share, k), token)), cancel);
 
-    private Task OnEach(string storyId, IReadOnlyList<int> segments, Func<ISegmentGrain, CancellationToken, Task> work, CancellationToken cancel) =>
-        FanOut.AllAsync(segments.Select<int, Func<CancellationToken, Task>>(k => token => work(Segment(storyId, k), token)), cancel);
+    private Task OnEach(SiloShare share, Func<ISegmentGrain, CancellationToken, Task> work, CancellationToken cancel) =>
+        FanOut.AllAsync(share.Segments.Select<int, Func<CancellationToken, Task>>(k => token => work(Segment(share, k), token)), cancel);
 
-    private ISegmentGrain Segment(string storyId, int k) => grains.GetGrain<ISegmentGrain>(SegmentKey(storyId, k));
-
-    public static string SegmentKey(string storyId, int k) => $"{storyId}/{k}";
+    /// <summary>Segment k of the share, on this silo.</summary>
+    private ISegmentGrain Segment(SiloShare share, int k) => GrainFactory.GetGrain<ISegmentGrain>(SegmentKeys.Of(share.StoryId, k, share.Attempt, silo.Name));
 }

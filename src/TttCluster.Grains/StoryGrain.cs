@@ -1,49 +1,54 @@
+using Orleans.Placement;
 using TttCluster.Abstractions;
 
 namespace TttCluster.Grains;
 
 /// <summary>
-/// A story's record: what was asked, how far it got, where each segment is. The coordinator reports after every step and
-/// the silos report each segment's phases as they happen, so a status query never has to reach the busy segments. The
-/// progress goes on to whoever in this process subscribed (the coordinator's caller). State lives in memory for now;
-/// durable storage comes with the storage layer.
+/// A story's record: how far it got, where each segment is. The coordinator reports after every step and the silos
+/// report each segment's phases as they happen, so a status query never has to reach the busy segments. Progress goes on
+/// to the story's observer (the render's caller). Placed with its coordinator (the first caller). State lives in memory
+/// for now; durable storage comes with the farm service.
 /// </summary>
-public sealed class StoryGrain(string storyId, ProgressSubscriptions subscriptions) : IStoryGrain
+[PreferLocalPlacement]
+public sealed class StoryGrain : Grain, IStoryGrain
 {
-    private bool _submitted;   // the job itself is not kept: its noise and text are the coordinator's
-    private StoryStatus _status = new(storyId, "unknown", 0, 0);
+    private StoryStatus? _status;
+    private IStoryObserver? _observer;
     private readonly Dictionary<int, SegmentProgress> _segments = new();
 
-    Task IStoryGrain.SubmitAsync(StoryJob job, CancellationToken cancel)
+    private string StoryId => this.GetPrimaryKeyString();
+
+    Task IStoryGrain.BeginAsync(int steps, IStoryObserver? observer, CancellationToken cancel)
     {
-        if (job.StoryId != storyId) throw new ArgumentException($"story grain '{storyId}' was sent the job of story '{job.StoryId}'");
-        _submitted = true;
-        _status = new StoryStatus(storyId, "accepted", 0, job.Steps);
+        _status = new StoryStatus(StoryId, "accepted", 0, steps);
+        _observer = observer;
         lock (_segments) _segments.Clear();
         return Task.CompletedTask;
     }
 
-    Task<StoryStatus> IStoryGrain.GetStatusAsync(CancellationToken cancel) => Task.FromResult(_status);
+    Task<StoryStatus> IStoryGrain.GetStatusAsync(CancellationToken cancel) => Task.FromResult(_status ?? new StoryStatus(StoryId, "unknown", 0, 0));
 
     Task IStoryGrain.ReportAsync(StoryStatus status, CancellationToken cancel)
     {
-        if (!_submitted) throw new InvalidOperationException($"story '{storyId}' reported before it was submitted");
+        if (_status is null) throw new InvalidOperationException($"story '{StoryId}' reported before it began");
+        if (status.StoryId != StoryId) throw new ArgumentException($"story grain '{StoryId}' was sent the status of story '{status.StoryId}'");
         _status = status;
         return Task.CompletedTask;
     }
 
-    Task IStoryGrain.ReportProgressAsync(IReadOnlyList<SegmentProgress> events, CancellationToken cancel)
+    Task IStoryGrain.ReportProgressAsync(SegmentProgress[] events)
     {
-        var ours = events.Where(e => e.StoryId == storyId).ToArray();
+        var ours = events.Where(e => e.StoryId == StoryId).ToArray();
         lock (_segments)
             foreach (var e in ours)
                 if (e.Segment >= 0) _segments[e.Segment] = e;
-        subscriptions.Publish(storyId, ours);
+        // One-way: a watcher that went away costs nothing here.
+        if (ours.Length > 0) _observer?.OnProgressAsync(ours);
         return Task.CompletedTask;
     }
 
-    Task<IReadOnlyList<SegmentProgress>> IStoryGrain.GetSegmentsAsync(CancellationToken cancel)
+    Task<SegmentProgress[]> IStoryGrain.GetSegmentsAsync(CancellationToken cancel)
     {
-        lock (_segments) return Task.FromResult<IReadOnlyList<SegmentProgress>>(_segments.OrderBy(p => p.Key).Select(p => p.Value).ToArray());
+        lock (_segments) return Task.FromResult(_segments.OrderBy(p => p.Key).Select(p => p.Value).ToArray());
     }
 }

@@ -42,7 +42,7 @@ public sealed class LatentSampler(ModelBundle model)
     {
         var (cond, uncond) = EncodeText(request);
         var s = request.Sampler;
-        return new TttCluster.Abstractions.StoryJob(storyId, request.Scenes.Count, cond, uncond, InitialNoise(request), s.Steps, s.Guidance, s.GuidancePower);
+        return new TttCluster.Abstractions.StoryJob(storyId, request.Scenes.Count, new(cond), new(uncond), new(InitialNoise(request)), s.Steps, s.Guidance, s.GuidancePower);
     }
 
     /// <summary>Runs the sampler; <paramref name="onStep"/> sees the latents after each step (for checkpoints).</summary>

@@ -111,10 +111,13 @@ public sealed class StoryRenderer(ModelBundle model)
     private async Task<float[]> SampleOnCluster(StoryJob job, int silos, IProgress<SegmentProgress> events, CancellationToken cancel)
     {
         if (!Processes)
-            return await ClusterHost.StartInProcess(model, silos).GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, events, cancel);
+        {
+            await using var inProcess = await InProcessSilos.StartAsync(model, silos, cancel);
+            return await ClusterRender.RenderAsync(inProcess.Grains, job, events, cancel);
+        }
         await using var cluster = await ProcessCluster.StartAsync(model,
             ModelPath ?? throw new InvalidOperationException("rendering on silo processes needs the model file's path"), silos, cancel);
-        return await cluster.Grains.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, events, cancel);
+        return await ClusterRender.RenderAsync(cluster.Grains, job, events, cancel);
     }
 
     /// <summary>

@@ -1,41 +1,28 @@
-using TttCluster.Abstractions;
+using System.Net;
+using System.Runtime.InteropServices;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime;
 using TttCluster.Grains;
 using TttCluster.Model;
-using TttCluster.Runtime;
-using TttCluster.Runtime.Transport;
+using TttCluster.Silo;
 
-// ttt-silo: a worker silo process. It hosts segment grains for the stories a coordinator places on it, answers grain
-// calls as binary frames on its grain port (raw TCP), calls its neighbours' silos directly for halos and scan states,
-// and serves /health and /directory over HTTP.
-// Usage: ttt-silo --model FILE [--id ID] [--listen ADDRESS] [--advertise HOST] [--port P] [--grain-port P] [--capacity C]
-//                 [--parent-pid PID]
-//   --listen: the address to bind (127.0.0.1 by default; 0.0.0.0 or a LAN address to serve other machines);
-//   --advertise: the host name or address other processes reach this silo at (by default the --listen address, or the
-//   machine's host name when listening on all addresses); port 0: any free port.
-string? Arg(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
-int IntArg(string name, int fallback, int min, int max)
+// ttt-silo: a worker silo process. An Orleans silo on the generic host that hosts the segment grains a coordinator places
+// on it (and its own silo grain); Orleans' membership finds the cluster through the primary silo (development clustering)
+// or an Azure storage table.
+if (args is ["--help"] or ["-h"])
 {
-    string? text = Arg(name);
-    if (text is null) return fallback;
-    return int.TryParse(text, out int value) && value >= min && value <= max ? value
-        : throw new ArgumentException($"{name}: expected an integer from {min} to {max}, found '{text}'");
+    Console.WriteLine(SiloArguments.Usage);
+    return 0;
 }
-
-string id, advertise;
-int port, grainPort, capacity, parentPid;
-System.Net.IPAddress listen;
+SiloArguments options;
 try
 {
-    id = Arg("--id") ?? $"silo-{Environment.ProcessId}";
-    port = IntArg("--port", 0, 0, 65535);
-    grainPort = IntArg("--grain-port", 0, 0, 65535);
-    capacity = IntArg("--capacity", 1, 1, 1024);
-    parentPid = IntArg("--parent-pid", -1, 1, int.MaxValue);
-    string listenText = Arg("--listen") ?? "127.0.0.1";
-    listen = System.Net.IPAddress.TryParse(listenText, out var parsed) ? parsed
-        : throw new ArgumentException($"--listen: expected an IP address (127.0.0.1, 0.0.0.0, a LAN address), found '{listenText}'");
-    advertise = Arg("--advertise") ?? GrainSocketServer.DefaultAdvertise(listen);
-    if (Uri.CheckHostName(advertise) == UriHostNameType.Unknown) throw new ArgumentException($"--advertise: expected a host name or address, found '{advertise}'");
+    options = SiloArguments.Parse(args);
 }
 catch (ArgumentException e)
 {
@@ -44,38 +31,69 @@ catch (ArgumentException e)
 }
 
 // A silo started by a parent (ttt render --processes, tests) ends with it, even if the parent dies without stopping it.
-if (parentPid > 0)
+if (options.ParentPid > 0)
     _ = Task.Run(async () =>
     {
         try
         {
-            using var parent = System.Diagnostics.Process.GetProcessById(parentPid);
+            using var parent = System.Diagnostics.Process.GetProcessById(options.ParentPid);
             await parent.WaitForExitAsync();
         }
         catch (ArgumentException) { }   // no such process any more
         Environment.Exit(0);
     });
-var model = ModelBundle.Load(Arg("--model") ?? Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors"));
 
-var local = new InProcessCluster();
-local.AddSilo(id, capacity);
-var router = new RoutedGrainFactory(local, new SocketGrainInvoker(local.CallDeadline));
-ClusterHost.RegisterWorkerGrains(local, router, model);
-
-var builder = WebApplication.CreateSlimBuilder();
-builder.Logging.ClearProviders();
-builder.WebHost.ConfigureKestrel(k =>
+ModelBundle model;
+try
 {
-    k.Listen(listen, port);
-    k.Limits.MaxRequestBodySize = GrainEndpoints.MaxBodyBytes;
+    model = ModelBundle.Load(options.ModelPath);
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
+{
+    Console.Error.WriteLine($"ttt-silo: --model: {e.Message}");
+    return 2;
+}
+
+int siloPort = options.SiloPort == 0 ? SiloHosts.FreePort() : options.SiloPort;
+int gatewayPort = options.GatewayPort == 0 ? SiloHosts.FreePort() : options.GatewayPort;
+void Clustering(ISiloBuilder silo)
+{
+    silo.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });
+    silo.Configure<EndpointOptions>(o =>
+    {
+        o.AdvertisedIPAddress = options.Advertise;
+        o.SiloPort = siloPort;
+        o.GatewayPort = gatewayPort;
+        o.SiloListeningEndpoint = new IPEndPoint(options.Listen, siloPort);
+        o.GatewayListeningEndpoint = new IPEndPoint(options.Listen, gatewayPort);
+    });
+    if (options.Storage is { } storage)
+        silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage));
+    else
+        silo.UseDevelopmentClustering(options.Primary ?? new IPEndPoint(options.Advertise, siloPort));
+}
+
+using var host = SiloHosts.Build(model, options.Name, options.Capacity, Clustering, LogLevel.Warning);
+var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+// SIGTERM (a rolling update, a scale-down, the parent stopping it) leaves the cluster cleanly. Ctrl-C in a terminal
+// reaches the whole process group: with a parent, the parent decides (it stops this silo once its render has stopped).
+using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; lifetime.StopApplication(); });
+using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+{
+    context.Cancel = true;
+    if (options.ParentPid <= 0) lifetime.StopApplication();
 });
-var app = builder.Build();
-GrainEndpoints.Map(app, router);
-await app.StartAsync();
-await using var grainServer = new GrainSocketServer(local);
-router.Self = grainServer.Start(listen, grainPort, advertise);
-var http = new UriBuilder(app.Urls.First()) { Host = advertise }.Uri;
-// The parent process reads this line to learn both addresses.
-Console.WriteLine($"ttt-silo {id} listening on {http} grains on {router.Self}");
-await app.WaitForShutdownAsync();
+try
+{
+    await host.StartAsync();
+}
+catch (Exception e) when (e is OrleansException or TimeoutException or IOException or System.Net.Sockets.SocketException or Azure.RequestFailedException)
+{
+    Console.Error.WriteLine($"ttt-silo: {options.Name} could not join the cluster: {e.Message}");
+    return 1;
+}
+var address = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+// The parent process reads this line to know the silo is an active member.
+Console.WriteLine($"ttt-silo {options.Name} joined cluster {options.ClusterId} at {address.Endpoint} (gateway {gatewayPort})");
+await host.WaitForShutdownAsync();
 return 0;

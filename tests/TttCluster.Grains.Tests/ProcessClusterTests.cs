@@ -2,8 +2,9 @@ using TttCluster.Abstractions;
 using TttCluster.Model;
 using TttCluster.Model.Sampling;
 using TttCluster.Rendering;
-using TttCluster.Runtime;
-using TttCluster.Runtime.Transport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Hosting;
 using static TttCluster.Grains.Tests.ClusterTestKit;
 
 namespace TttCluster.Grains.Tests;
@@ -25,7 +26,7 @@ public class ProcessClusterTests
         float[] local = new LatentSampler(TinyModel).Sample(request, null, null, CancellationToken.None);
         await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 3, CancellationToken.None);
         var events = new System.Collections.Concurrent.ConcurrentBag<SegmentProgress>();
-        float[] distributed = await cluster.Grains.GetGrain<ICoordinatorGrain>(job.StoryId).RenderLatentsAsync(job, new CallbackProgress(events.Add), CancellationToken.None);
+        float[] distributed = await Render(cluster.Grains, job, events.Add);
         AssertBitIdentical(local, distributed, "3 silo processes");
 
         // Progress came from the silos themselves, for every segment and phase, naming the silo that ran it.
@@ -40,105 +41,35 @@ public class ProcessClusterTests
         Assert.Equal(["silo-0", "silo-1", "silo-2"], segments.Select(s => s.Silo).Distinct().Order());
     }
 
-    /// <summary>A raw connection to a silo's grain port, speaking the frame protocol by hand.</summary>
-    private static async Task<System.Net.Sockets.NetworkStream> ConnectRaw(Uri grainAddress)
-    {
-        var tcp = new System.Net.Sockets.TcpClient { NoDelay = true };
-        await tcp.ConnectAsync(grainAddress.Host, grainAddress.Port);
-        return tcp.GetStream();
-    }
-
-    private static byte[] FrameBytes(FrameKind kind, long id, byte[] body)
-    {
-        var frame = new byte[FrameConnection.HeaderBytes + body.Length];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(frame, body.Length);
-        frame[4] = (byte)kind;
-        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(5), id);
-        body.CopyTo(frame, FrameConnection.HeaderBytes);
-        return frame;
-    }
-
-    private static byte[] CallBody(string grain, string method, string key, byte[] args) =>
-        [.. BinaryCodec.Serialize([grain, method, key], [typeof(string), typeof(string), typeof(string)]), .. args];
-
-    private static async Task<(FrameKind Kind, long Id, byte[] Body)> ReadFrame(System.Net.Sockets.NetworkStream stream)
-    {
-        var header = new byte[FrameConnection.HeaderBytes];
-        await stream.ReadExactlyAsync(header).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
-        var body = new byte[System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(header)];
-        await stream.ReadExactlyAsync(body).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
-        return ((FrameKind)header[4], System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(5)), body);
-    }
-
-    private static string FailureMessage(byte[] body) => (string)BinaryCodec.Deserialize(body.AsSpan(1), [typeof(string)])[0]!;
-
-    [Fact]
-    public async Task MalformedFrame_GetsAClearFailureAndTheConnectionCarriesOn()
-    {
-        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 1, CancellationToken.None);
-        using var stream = await ConnectRaw(cluster.GrainAddresses[0]);
-
-        // Arguments of InitializeAsync truncated to three bytes.
-        await stream.WriteAsync(FrameBytes(FrameKind.Call, 7, CallBody("ISegmentGrain", "InitializeAsync", "s/0", [1, 2, 3])));
-        var (kind, id, body) = await ReadFrame(stream);
-        Assert.Equal((FrameKind.Failure, 7L), (kind, id));
-        Assert.Equal(FailureReason.Malformed, (FailureReason)body[0]);
-        Assert.Contains("malformed frame", FailureMessage(body));
-
-        // An unknown interface: named in the answer.
-        await stream.WriteAsync(FrameBytes(FrameKind.Call, 8, CallBody("IBogusGrain", "RunAsync", "x", [])));
-        (kind, id, body) = await ReadFrame(stream);
-        Assert.Equal((FrameKind.Failure, 8L, FailureReason.NotFound), (kind, id, (FailureReason)body[0]));
-        Assert.Contains("IBogusGrain", FailureMessage(body));
-
-        // The same connection still serves a good call.
-        await stream.WriteAsync(FrameBytes(FrameKind.Call, 9, CallBody("ISiloGrain", "GetStatusAsync", "silo-0", [])));
-        (kind, id, body) = await ReadFrame(stream);
-        Assert.Equal((FrameKind.Result, 9L), (kind, id));
-        var status = (SiloStatus)BinaryCodec.Deserialize(body, [typeof(SiloStatus)])[0]!;
-        Assert.Equal("silo-0", status.SiloId);
-    }
-
-    [Fact]
-    public async Task HugeDeclaredFrame_ClosesThatConnectionOnly()
-    {
-        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 1, CancellationToken.None);
-        using (var stream = await ConnectRaw(cluster.GrainAddresses[0]))
-        {
-            var header = FrameBytes(FrameKind.Call, 1, []);
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header, 2_000_000_000);
-            await stream.WriteAsync(header);
-            int read = await stream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
-            Assert.Equal(0, read);   // closed, nothing allocated for 2 GB
-        }
-        var silo = cluster.Grains.GetGrain<ISiloGrain>("silo-0");
-        Assert.Equal("silo-0", (await silo.GetStatusAsync(CancellationToken.None)).SiloId);
-        using var http = new HttpClient();
-        Assert.Equal("ok", await http.GetStringAsync(new Uri(cluster.Addresses[0], "health")));
-    }
-
     private static System.Diagnostics.Process StartSilo(params string[] arguments)
     {
         string[] parent = arguments.Contains("--parent-pid") ? [] : ["--parent-pid", Environment.ProcessId.ToString()];
-        return System.Diagnostics.Process.Start(ProcessCluster.SiloStartInfo(["--model", ModelPath, .. parent, .. arguments]))!;
+        string[] model = arguments.Contains("--model") ? [] : ["--model", ModelPath];
+        return System.Diagnostics.Process.Start(ProcessCluster.SiloStartInfo([.. model, .. parent, .. arguments]))!;
     }
 
-    /// <summary>A silo can serve on another address than loopback's 127.0.0.1 (a LAN address, in a real cluster).</summary>
+    /// <summary>
+    /// A silo alone (its own primary) on another address than 127.0.0.1, as on a LAN: it says where it joined, and an
+    /// Orleans client reaches its silo grain through the gateway port it printed.
+    /// </summary>
     [Fact]
-    public async Task SiloListensAndAdvertisesTheAddressItIsGiven()
+    public async Task SiloListensOnTheAddressItIsGivenAndServesClients()
     {
-        using var silo = StartSilo("--id", "lan", "--listen", "127.0.0.2");
+        using var silo = StartSilo("--name", "lan", "--listen", "127.0.0.2");
         try
         {
             string line = (await silo.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)))!;
-            Assert.Matches(@"^ttt-silo lan listening on http://127\.0\.0\.2:\d+/ grains on tcp://127\.0\.0\.2:\d+/$", line);
-            var http = new Uri(line.Split(' ')[4]);
-            using var client = new HttpClient();
-            Assert.Equal("ok", await client.GetStringAsync(new Uri(http, "health")));
-            var grains = new Uri(line.Split(' ')[7]);
-            var factory = new RoutedGrainFactory(new InProcessCluster(), new SocketGrainInvoker(TimeSpan.FromSeconds(30)));
-            factory.Route(typeof(ISiloGrain), "lan", grains);
-            Assert.Equal("lan", (await factory.GetGrain<ISiloGrain>("lan").GetStatusAsync(CancellationToken.None)).SiloId);
+            var match = System.Text.RegularExpressions.Regex.Match(line, @"^ttt-silo lan joined cluster ttt at 127\.0\.0\.2:\d+ \(gateway (\d+)\)$");
+            Assert.True(match.Success, line);
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.UseOrleansClient(client => client.UseStaticClustering(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), int.Parse(match.Groups[1].Value)))
+                .Configure<Orleans.Configuration.ClusterOptions>(o => { o.ClusterId = SiloSetup.DefaultClusterId; o.ServiceId = SiloSetup.DefaultServiceId; }));
+            using var host = builder.Build();
+            await host.StartAsync();
+            var grains = host.Services.GetRequiredService<IClusterClient>();
+            var status = await grains.GetGrain<ISiloGrain>("lan").GetStatusAsync(CancellationToken.None);
+            Assert.Equal(new SiloWorkload("lan", 1, 0), status);
+            await host.StopAsync();
         }
         finally
         {
@@ -147,10 +78,14 @@ public class ProcessClusterTests
     }
 
     [Theory]
-    [InlineData("--port", "abc", "--port: expected an integer from 0 to 65535, found 'abc'")]
+    [InlineData("--silo-port", "abc", "--silo-port: expected an integer from 0 to 65535, found 'abc'")]
     [InlineData("--listen", "my-laptop", "--listen: expected an IP address")]
-    [InlineData("--capacity", "0", "--capacity: expected an integer from 1 to 1024, found '0'")]
+    [InlineData("--listen", "0.0.0.0", "--advertise: expected the address other silos reach this one at")]
+    [InlineData("--capacity", "-1", "--capacity: expected an integer from 0 to 1024, found '-1'")]
+    [InlineData("--primary", "localhost", "--primary: expected the primary silo's IP:PORT (127.0.0.1:11111), found 'localhost'")]
     [InlineData("--parent-pid", "abc", "--parent-pid: expected an integer from 1 to 2147483647, found 'abc'")]
+    [InlineData("--colour", "red", "expected one of --model, --name")]
+    [InlineData("--model", "/no/such/model.safetensors", "--model:")]
     public async Task SiloWithABadArgument_SaysWhichAndExits(string name, string value, string message)
     {
         using var silo = StartSilo(name, value);
@@ -160,14 +95,17 @@ public class ProcessClusterTests
         Assert.Contains($"ttt-silo: {message}", error);
     }
 
+    /// <summary>SIGTERM (a rolling update, a scale-down): the silo leaves the membership at once and exits 0, no failure detection needed.</summary>
     [Fact]
-    public async Task CallToAKilledSilo_FailsClearlyWithoutHanging()
+    public async Task SiloGivenSigterm_LeavesTheClusterCleanly()
     {
         await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 2, CancellationToken.None);
-        await cluster.PlaceAsync("unused", new Dictionary<string, string> { ["story-k/0"] = "silo-1" }, CancellationToken.None);
-        cluster.Kill(1);
-        var e = await Assert.ThrowsAsync<GrainCallException>(() => cluster.Grains.GetGrain<ISegmentGrain>("story-k/0").GetLatentsAsync(CancellationToken.None));
-        Assert.Contains("unreachable", e.Message);
-        Assert.Contains("ISegmentGrain.GetLatentsAsync", e.Message);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        System.Diagnostics.Process.Start("kill", ["-TERM", cluster.ProcessIdOf(1).ToString()])!.WaitForExit();
+        while (cluster.StateOf(1) != ProcessCluster.SiloState.Dead && clock.Elapsed < TimeSpan.FromSeconds(15)) await Task.Delay(20);
+        Assert.Equal(ProcessCluster.SiloState.Dead, cluster.StateOf(1));
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0, 3);   // it said goodbye: no probes had to miss
+        Assert.Equal(0, await cluster.WaitForExitAsync(1, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.Equal(["silo-0"], cluster.Silos);
     }
 }

@@ -1,4 +1,4 @@
-namespace TttCluster.Runtime;
+namespace TttCluster.Grains;
 
 /// <summary>
 /// Places a story's segments on silos as contiguous ranges, sized in proportion to each silo's capacity, so the serial

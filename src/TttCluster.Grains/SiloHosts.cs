@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Hosting;
+using TttCluster.Model;
+
+namespace TttCluster.Grains;
+
+/// <summary>Builds an Orleans silo on the generic host, configured for the farm (<see cref="SiloSetup"/>).</summary>
+public static class SiloHosts
+{
+    /// <param name="clustering">How the silo finds the cluster: development clustering with a primary silo, or Azure Table storage.</param>
+    /// <param name="logLevel">Orleans' own log lines from this level up go to stderr (the CLI keeps them quiet; ttt-silo shows warnings).</param>
+    /// <remarks>
+    /// The host never handles the process's signals itself (the generic host's console lifetime would stop the silo on
+    /// Ctrl-C): the CLI turns Ctrl-C into a clean stop of the render, and ttt-silo decides for itself.
+    /// </remarks>
+    public static IHost Build(ModelBundle model, string name, int capacity, Action<ISiloBuilder> clustering, LogLevel logLevel = LogLevel.None)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<IHostLifetime, NoSignalsLifetime>();
+        builder.Logging.ClearProviders();
+        if (logLevel != LogLevel.None)
+        {
+            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.Logging.SetMinimumLevel(logLevel);
+        }
+        builder.UseOrleans(silo =>
+        {
+            clustering(silo);
+            SiloSetup.Configure(silo, model, name, capacity);
+        });
+        return builder.Build();
+    }
+
+    /// <summary>Development clustering on loopback: <paramref name="primary"/> holds the membership table (in memory).</summary>
+    public static Action<ISiloBuilder> Loopback(int siloPort, int gatewayPort, IPEndPoint primary) => silo =>
+        silo.UseLocalhostClustering(siloPort, gatewayPort, primary, SiloSetup.DefaultServiceId, SiloSetup.DefaultClusterId);
+
+    /// <summary>
+    /// Stops a silo's host and disposes it, whatever state it reached: a start cancelled half-way leaves a silo that
+    /// refuses to stop (it never ran), which is no failure here.
+    /// </summary>
+    public static async Task StopAndDisposeAsync(IHost host, TimeSpan timeout)
+    {
+        try { await host.StopAsync(timeout); }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or InvalidOperationException) { }
+        host.Dispose();
+    }
+
+    /// <summary>A TCP port that is free on loopback now (the silo binds it a moment later).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A host lifetime that leaves the process's signals alone: whoever owns the host stops it.</summary>
+internal sealed class NoSignalsLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
