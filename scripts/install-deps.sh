@@ -2,15 +2,25 @@
 # Installs the Debian packages TttCluster needs, only those that are missing (idempotent; needs root or sudo).
 #   libopenblas0-pthread  GEMM backend (the engine falls back to a slower managed GEMM without it)
 #   ffmpeg                video output: MP4 encoding (libx264) and ffprobe; the Video tests run both
+#   nodejs, npm           Azurite (tools/azurite, from the npm registry): the Azure Storage emulator the tests start
 #   python3-torch, python3-numpy  only for regenerating golden files (tools/reference); pass --reference to include them
 set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
 packages=(libopenblas0-pthread ffmpeg)
+# Node.js may come from elsewhere than Debian (with its own npm): only a machine without the commands gets Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 if [ "${1:-}" = "--reference" ]; then packages+=(python3-torch python3-numpy); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then echo "deps: all present (${packages[*]})"; exit 0; fi
+# Azurite, pinned by tools/azurite/package-lock.json, once node and npm are there.
+install_azurite() {
+  if [ -x "$root/tools/azurite/node_modules/.bin/azurite-table" ]; then echo "deps: azurite present"; return; fi
+  echo "deps: installing azurite (npm ci in tools/azurite)"
+  (cd "$root/tools/azurite" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+if [ ${#missing[@]} -eq 0 ]; then echo "deps: all present (${packages[*]})"; install_azurite; exit 0; fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null; then sudo="sudo"; else
@@ -20,3 +30,4 @@ fi
 echo "deps: installing ${missing[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+install_azurite

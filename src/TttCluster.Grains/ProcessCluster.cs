@@ -9,9 +9,10 @@ namespace TttCluster.Grains;
 
 /// <summary>
 /// `ttt render --silos N --processes`: N ttt-silo processes on loopback, started and stopped with this object. This
-/// process hosts a silo too, the primary of development clustering (it holds the membership table) with capacity 0: it
-/// runs the coordinators and story records, the ttt-silo processes run the segments. Membership, failure detection and
-/// messaging are Orleans'.
+/// process hosts a silo too, with capacity 0: it runs the coordinators and story records, the ttt-silo processes run the
+/// segments. Clustering: development clustering with this silo as the primary (it holds the membership table in memory),
+/// or, given a storage connection, Orleans' membership table in Azure Table storage (Azurite locally) under a cluster id
+/// of this render's own. Membership, failure detection and messaging are Orleans'.
 /// </summary>
 public sealed class ProcessCluster : IAsyncDisposable
 {
@@ -24,15 +25,19 @@ public sealed class ProcessCluster : IAsyncDisposable
     private readonly IHost _host;
     private readonly IPEndPoint _primary;
     private readonly string _modelPath;
+    private readonly string? _storage;   // Azure Table clustering when set
+    private readonly string _clusterId;
     private readonly List<(string Name, Process Process)> _silos = new();
     private readonly object _gate = new();
     private int _nextSiloNumber;   // silo names are never reused: a silo that comes back joins as a new member
 
-    private ProcessCluster(IHost host, IPEndPoint primary, string modelPath)
+    private ProcessCluster(IHost host, IPEndPoint primary, string modelPath, string? storage, string clusterId)
     {
         _host = host;
         _primary = primary;
         _modelPath = modelPath;
+        _storage = storage;
+        _clusterId = clusterId;
     }
 
     /// <summary>Calls grains from this process's silo (coordinators activate here).</summary>
@@ -65,13 +70,18 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>The ttt-silo program, next to this assembly (it is a project reference of every host).</summary>
     public static string SiloProgram => Path.Combine(AppContext.BaseDirectory, "ttt-silo.dll");
 
-    public static async Task<ProcessCluster> StartAsync(ModelBundle model, string modelPath, int silos, CancellationToken cancel)
+    /// <param name="storage">A storage connection string: Azure Table clustering instead of development clustering.</param>
+    public static async Task<ProcessCluster> StartAsync(ModelBundle model, string modelPath, int silos, CancellationToken cancel, string? storage = null)
     {
         if (silos < 1) throw new ArgumentOutOfRangeException(nameof(silos), silos, "--silos: expected at least 1");
         if (!File.Exists(SiloProgram)) throw new FileNotFoundException($"the silo program is missing: {SiloProgram}");
         var primary = new IPEndPoint(IPAddress.Loopback, SiloHosts.FreePort());
-        var host = SiloHosts.Build(model, CoordinatorSiloName, capacity: 0, SiloHosts.Loopback(primary.Port, SiloHosts.FreePort(), primary));
-        var cluster = new ProcessCluster(host, primary, Path.GetFullPath(modelPath));
+        // In shared storage, a cluster of this render's own: it never mixes with a farm (or an earlier render) there.
+        string clusterId = storage is null ? SiloSetup.DefaultClusterId : $"render-{Environment.ProcessId}-{DateTime.UtcNow:yyyyMMddHHmmss}";
+        var clustering = storage is null ? SiloHosts.Loopback(primary.Port, SiloHosts.FreePort(), primary)
+            : SiloHosts.AzureTable(storage, clusterId, primary.Port, SiloHosts.FreePort());
+        var host = SiloHosts.Build(model, CoordinatorSiloName, capacity: 0, clustering);
+        var cluster = new ProcessCluster(host, primary, Path.GetFullPath(modelPath), storage, clusterId);
         try
         {
             await host.StartAsync(cancel);
@@ -102,8 +112,11 @@ public sealed class ProcessCluster : IAsyncDisposable
     {
         string name;
         lock (_gate) name = $"silo-{_nextSiloNumber++}";
-        var process = Process.Start(SiloStartInfo(["--name", name, "--model", _modelPath, "--primary", _primary.ToString(),
-            "--parent-pid", Environment.ProcessId.ToString()])) ?? throw new InvalidOperationException($"could not start {SiloProgram}");
+        string[] clustering = _storage is null ? ["--primary", _primary.ToString()] : ["--cluster-id", _clusterId];
+        var start = SiloStartInfo(["--name", name, "--model", _modelPath, .. clustering, "--parent-pid", Environment.ProcessId.ToString()]);
+        // The connection string holds the account key: through the environment, not the command line every user can read.
+        start.Environment["TTT_STORAGE"] = _storage ?? "";
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {SiloProgram}");
         lock (_gate) _silos.Add((name, process));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));

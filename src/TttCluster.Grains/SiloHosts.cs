@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 using Orleans.Hosting;
 using TttCluster.Model;
 
@@ -38,6 +39,31 @@ public static class SiloHosts
     /// <summary>Development clustering on loopback: <paramref name="primary"/> holds the membership table (in memory).</summary>
     public static Action<ISiloBuilder> Loopback(int siloPort, int gatewayPort, IPEndPoint primary) => silo =>
         silo.UseLocalhostClustering(siloPort, gatewayPort, primary, SiloSetup.DefaultServiceId, SiloSetup.DefaultClusterId);
+
+    /// <summary>
+    /// Azure Table clustering (Orleans' membership table in the storage account <paramref name="connectionString"/> names:
+    /// Azurite locally), this silo on loopback at the given ports.
+    /// </summary>
+    public static Action<ISiloBuilder> AzureTable(string connectionString, string clusterId, int siloPort, int gatewayPort) => silo =>
+    {
+        silo.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = SiloSetup.DefaultServiceId; });
+        silo.ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort);
+        silo.UseAzureStorageClustering(o => o.TableServiceClient = new Azure.Data.Tables.TableServiceClient(connectionString));
+    };
+
+    /// <summary>What is wrong with a storage connection string, in words (null: nothing); the string itself is never repeated (it holds a key).</summary>
+    public static string? StorageConnectionProblem(string connectionString)
+    {
+        try
+        {
+            _ = new Azure.Data.Tables.TableServiceClient(connectionString);
+            return null;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+        {
+            return $"does not parse ({e.Message.TrimEnd('.')})";
+        }
+    }
 
     /// <summary>
     /// Stops a silo's host and disposes it, whatever state it reached: a start cancelled half-way leaves a silo that

@@ -22,6 +22,9 @@ public sealed class StoryRenderer(ModelBundle model)
     /// <summary>With <see cref="Silos"/>: run them as ttt-silo processes on loopback loading <see cref="ModelPath"/>.</summary>
     public bool Processes { get; init; }
 
+    /// <summary>With <see cref="Processes"/>: a storage connection string; the silos cluster through Azure Table storage.</summary>
+    public string? Storage { get; init; }
+
     /// <summary>The model file silo processes load (they get the same model as this process).</summary>
     public string? ModelPath { get; init; }
 
@@ -116,7 +119,7 @@ public sealed class StoryRenderer(ModelBundle model)
             return await ClusterRender.RenderAsync(inProcess.Grains, job, events, cancel);
         }
         await using var cluster = await ProcessCluster.StartAsync(model,
-            ModelPath ?? throw new InvalidOperationException("rendering on silo processes needs the model file's path"), silos, cancel);
+            ModelPath ?? throw new InvalidOperationException("rendering on silo processes needs the model file's path"), silos, cancel, Storage);
         return await ClusterRender.RenderAsync(cluster.Grains, job, events, cancel);
     }
 

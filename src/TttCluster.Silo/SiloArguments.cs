@@ -57,6 +57,7 @@ internal sealed record SiloArguments(string ModelPath, string Name, int Capacity
             throw new ArgumentException($"--primary: expected the primary silo's IP:PORT (127.0.0.1:11111), found '{p}'");
         if (primary is { Port: 0 }) throw new ArgumentException($"--primary: expected a port from 1 to 65535, found 0");
         string? storage = Text("--storage") ?? Environment.GetEnvironmentVariable("TTT_STORAGE");
+        if (string.IsNullOrWhiteSpace(storage)) storage = null;
         if (primary is not null && storage is not null)
             throw new ArgumentException("--primary and --storage: expected one way to find the cluster, found both");
         return new SiloArguments(
@@ -65,7 +66,7 @@ internal sealed record SiloArguments(string ModelPath, string Name, int Capacity
             Capacity: Int("--capacity", 1, 0, 1024),
             Listen: listen, Advertise: advertise,
             SiloPort: Int("--silo-port", 0, 0, 65535), GatewayPort: Int("--gateway-port", 0, 0, 65535),
-            Primary: primary, Storage: string.IsNullOrWhiteSpace(storage) ? null : storage,
+            Primary: primary, Storage: storage,
             ClusterId: Text("--cluster-id") ?? Grains.SiloSetup.DefaultClusterId, ServiceId: Text("--service-id") ?? Grains.SiloSetup.DefaultServiceId,
             ParentPid: Int("--parent-pid", -1, 1, int.MaxValue));
     }

@@ -41,6 +41,32 @@ public class ProcessClusterTests
         Assert.Equal(["silo-0", "silo-1", "silo-2"], segments.Select(s => s.Silo).Distinct().Order());
     }
 
+    /// <summary>
+    /// Azure Table clustering against a real Azurite: the silo processes find each other through Orleans' membership table
+    /// there (no primary), render with the local executor's bits, and a killed one is declared dead in the table.
+    /// </summary>
+    [Fact]
+    public async Task SiloProcessesClusteredThroughAzureTableStorage_GiveTheLocalExecutorsBits()
+    {
+        await using var azurite = await Azurite.StartAsync();
+        var (request, job) = Story("story-azure", 5);
+        float[] local = new LatentSampler(TinyModel).Sample(request, null, null, CancellationToken.None);
+        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 2, CancellationToken.None, storage: azurite.ConnectionString);
+        AssertBitIdentical(local, await Render(cluster.Grains, job), "2 silo processes clustered through Azure Table storage");
+
+        // The membership table is really in Azurite: one row per silo (the version row aside), this process's among them.
+        var table = new Azure.Data.Tables.TableServiceClient(azurite.ConnectionString).GetTableClient("OrleansSiloInstances");
+        var rows = table.QueryAsync<Azure.Data.Tables.TableEntity>().ToBlockingEnumerable().ToArray();
+        var names = rows.Select(r => r.GetString("SiloName")).Where(n => n is not null).Order().ToArray();
+        Assert.Equal([ProcessCluster.CoordinatorSiloName, "silo-0", "silo-1"], names);
+        // And a second render after a silo died: the membership (through the table) declares it dead, the story uses the other.
+        cluster.Kill(0);
+        var until = DateTime.UtcNow.AddSeconds(15);
+        while (cluster.StateOf(0) != ProcessCluster.SiloState.Dead && DateTime.UtcNow < until) await Task.Delay(50);
+        Assert.Equal(ProcessCluster.SiloState.Dead, cluster.StateOf(0));
+        AssertBitIdentical(local, await Render(cluster.Grains, job with { StoryId = "story-azure-2" }), "on the surviving silo");
+    }
+
     private static System.Diagnostics.Process StartSilo(params string[] arguments)
     {
         string[] parent = arguments.Contains("--parent-pid") ? [] : ["--parent-pid", Environment.ProcessId.ToString()];

@@ -13,12 +13,12 @@ public static class RenderCommand
     public const string DefaultFolder = "out";
 
     public static readonly CliCommand Command = new("render",
-        "render STORY.yaml [-o OUT.mp4] [--steps N] [--seed S] [--save-latents FILE] [--model FILE] [--quiet] [--silos N [--processes]]",
+        "render STORY.yaml [-o OUT.mp4] [--steps N] [--seed S] [--save-latents FILE] [--model FILE] [--quiet] [--silos N [--processes [--storage CONNSTR]]]",
         "render a story into an MP4 and a contact sheet (one frame per scene) on this machine",
         """
         STORY.yaml is a story file (YAML or JSON; docs/STORY.md). The render runs in this process with no services,
-        or on --silos N in-process silos, or on N ttt-silo processes on loopback with --processes; the latents are
-        bit-identical either way. On a terminal each segment's progress is redrawn in place; piped, one line per
+        or on --silos N Orleans silos inside this process, or on N ttt-silo processes on loopback with --processes;
+        the latents are bit-identical either way. On a terminal each segment's progress is redrawn in place; piped, one line per
         finished step. Ctrl-C stops at the next phase boundary and keeps the last finished step's latents when
         --save-latents is given; a second Ctrl-C quits at once. Exit codes: 0 done, 2 bad input, 130 stopped.
         """,
@@ -31,6 +31,7 @@ public static class RenderCommand
             new("--quiet", null, "print only a summary line at the end (and errors)"),
             new("--silos", "N", "render on N in-process silos, 1 to 64"),
             new("--processes", null, "with --silos N: start N ttt-silo processes on loopback instead"),
+            new("--storage", "CONNSTR", "with --processes: the silos find each other through Orleans' membership table in Azure Table storage (a connection string; Azurite locally) instead of through this process"),
         ],
         Run);
 
@@ -44,6 +45,10 @@ public static class RenderCommand
         bool quiet = a.Flag("--quiet");
         int? silos = a.OptionalInt("--silos", 1, 64);
         if (a.Flag("--processes") && silos is null) throw new CliException("--processes: also give --silos N (how many silo processes to start)");
+        string? storage = a.Optional("--storage");
+        if (storage is not null && !a.Flag("--processes")) throw new CliException("--storage: also give --silos N --processes (the silo processes use it to find each other)");
+        if (storage is not null && TttCluster.Grains.SiloHosts.StorageConnectionProblem(storage) is { } problem)
+            throw new CliException($"--storage: expected an Azure Storage connection string (AccountName=...;AccountKey=...;TableEndpoint=... or UseDevelopmentStorage=true), found one that {problem}");
         int? stepsOverride = a.OptionalInt("--steps", 1, 1000);
         ulong? seedOverride = a.OptionalSeed("--seed");
         string? outOption = a.Optional("--out");
@@ -70,7 +75,7 @@ public static class RenderCommand
 
         if (defaultVideo) OutputFiles.CreateDefaultFolder(videoPath);
         var board = new ProgressBoard(story.Scenes.Count, steps, output, ProgressBoard.StyleFor(quiet, context.OutputIsTerminal));
-        var renderer = new StoryRenderer(model) { Silos = silos, Processes = a.Flag("--processes"), ModelPath = modelPath ?? StoryLoading.DefaultModelPath };
+        var renderer = new StoryRenderer(model) { Silos = silos, Processes = a.Flag("--processes"), Storage = storage, ModelPath = modelPath ?? StoryLoading.DefaultModelPath };
         try
         {
             var result = renderer.Render(request, videoPath, latentsPath, board.Report, context.Interrupts.StopRequested);
