@@ -60,6 +60,7 @@ public static class ClusterBenchmarks
         CpuAccount(r, configurations);
 
         await HandOff(r, model, quick);
+        await RedoAfterKill(r, model, Job, quick);
         await Utilisation(r, model, Job);
     }
 
@@ -166,6 +167,43 @@ public static class ClusterBenchmarks
         var times = new List<double>();
         for (int i = 0; i < samples; i++) times.Add(await Time(Once) * 1000);
         return times;
+    }
+
+    /// <summary>
+    /// Seconds from SIGKILL of a silo process mid-render to the coordinator starting the step's redo on the survivors:
+    /// Orleans' failure detection (tuned probes) plus the coordinator noticing. Median of 5 kills (1 in quick mode); a new
+    /// silo process joins after each, so every kill finds two.
+    /// </summary>
+    private static async Task RedoAfterKill(BenchmarkResults r, ModelBundle model, JobFactory job, bool quick)
+    {
+        await using var cluster = await ProcessCluster.StartAsync(model, ModelPath, 2, CancellationToken.None);
+        var delays = new List<double>();
+        for (int trial = 0; trial < (quick ? 1 : 5); trial++)
+        {
+            // Long enough never to finish: it is stopped once the redo has begun.
+            var story = job($"redo-{trial}", 6, (ulong)trial, out _) with { Steps = 1000 };
+            using var stop = new CancellationTokenSource();
+            long killedAt = 0, redoAt = 0;
+            int victim = trial;   // silo processes in start order: the two oldest alive are this trial's and the next one's
+            var progress = new Progress(p =>
+            {
+                if (p.Step == 1 && Interlocked.CompareExchange(ref killedAt, Stopwatch.GetTimestamp(), 0) == 0) cluster.Kill(victim);
+                if (p.Phase.StartsWith("silo failure", StringComparison.Ordinal) && Interlocked.CompareExchange(ref redoAt, Stopwatch.GetTimestamp(), 0) == 0) stop.Cancel();
+            });
+            try { await ClusterRender.RenderAsync(cluster.Grains, story, progress, stop.Token); }
+            catch (StoryCancelledException) { }
+            if (redoAt == 0) throw new InvalidOperationException($"redo benchmark: the story ended without a redo after silo {victim} was killed");
+            delays.Add(Stopwatch.GetElapsedTime(killedAt, redoAt).TotalSeconds);
+            await cluster.AddSiloAsync(CancellationToken.None);
+        }
+        r.Add("sigkill_to_redo_median_s", Median(delays), "s",
+            $"silo process killed mid-render until the coordinator redoes the step on the survivor, median of {delays.Count} (all: {string.Join(", ", delays.Select(d => d.ToString("N2")))})");
+    }
+
+    /// <summary>Progress on the reporting thread (an observer call), without a synchronisation context.</summary>
+    private sealed class Progress(Action<SegmentProgress> report) : IProgress<SegmentProgress>
+    {
+        public void Report(SegmentProgress value) => report(value);
     }
 
     private delegate StoryJob JobFactory(string id, int scenes, ulong seed, out RenderRequest request);

@@ -103,4 +103,15 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("option --silos: expected a whole number from 1 to 64, found '0'", err);
     }
+
+    [Theory]
+    [InlineData(new[] { "--storage", "UseDevelopmentStorage=true" }, "--storage: also give --silos N --processes")]
+    [InlineData(new[] { "--silos", "2", "--processes", "--storage", "AccountName=x;AccountKey=not base64!" }, "--storage: expected an Azure Storage connection string")]
+    public void Render_BadStorageSaysWhyAndNeverEchoesTheKey(string[] options, string message)
+    {
+        var (code, _, err) = Ttt(["render", "story.yaml", .. options]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, err);
+        Assert.DoesNotContain("not base64!", err);
+    }
 }
