@@ -14,6 +14,7 @@ public static class CliApp
     public static readonly IReadOnlyList<CliCommand> Commands =
     [
         RenderCommand.Command,
+        ServeCommand.Command,
         ValidateCommand.Command,
         InfoCommand.Command,
         EvalCommand.Command,

@@ -60,15 +60,26 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
         var story = GrainFactory.GetGrain<IStoryGrain>(job.StoryId);
         await story.BeginAsync(job.Steps, observer, stop);
 
+        // From the noise, or from where an earlier render of the same job stopped (stopped, or its process died): the
+        // steps that follow give the same bits either way.
+        ulong fingerprint = JobFingerprint.Of(job);
         float[] latents = job.Noise.ToArray();
-        string[]? placement = null;   // silo of each segment once placed; null until then and after a failure
         int failures = 0, step = 0;
+        if (await checkpoints.LatestAsync(job.StoryId, stop) is { } resumed && resumed.Fingerprint == fingerprint
+            && resumed.Step > 0 && resumed.Step < job.Steps && resumed.Latents.Length == latents.Length)
+        {
+            (step, latents) = (resumed.Step, resumed.Latents);
+            Say(step, 0, $"resumed at step {step + 1} from its checkpoint");
+            await story.ReportAsync(new StoryStatus(job.StoryId, "rendering", step, job.Steps), stop);
+        }
+        string[]? placement = null;   // silo of each segment once placed; null until then and after a failure
         try
         {
             while (step < job.Steps)
             {
-                // The state at the start of the step: if a silo dies during it, the step is redone from here.
-                await checkpoints.SaveAsync(job.StoryId, step, latents, stop);
+                // The state at the start of the step: if a silo dies during it, the step is redone from here; if the
+                // render stops or its process dies, it resumes from here.
+                await checkpoints.SaveAsync(job.StoryId, new Checkpoint(step, fingerprint, latents), stop);
                 try
                 {
                     if (placement is null)
@@ -87,8 +98,8 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
                     if (dead.Length == 0) throw;
                     failures++;
                     Say(step, 0, $"silo failure ({string.Join(", ", dead)} declared dead): redoing step {step + 1} on the silos still active");
-                    latents = await checkpoints.LoadAsync(job.StoryId, step, stop)
-                        ?? throw new InvalidOperationException($"story {job.StoryId}: no checkpoint for step {step}", e);
+                    latents = await checkpoints.LatestAsync(job.StoryId, stop) is { } saved && saved.Step == step ? saved.Latents
+                        : throw new InvalidOperationException($"story {job.StoryId}: no checkpoint for step {step}", e);
                     // The survivors drop what they held of the attempt that failed: the new placement makes new grains.
                     await ReleaseAsync(job.StoryId, placement!, attempt: failures - 1);
                     placement = null;
@@ -108,9 +119,11 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
         }
         finally
         {
-            // Finished, failed or stopped: the silos drop the story's segments, the checkpoints go; the story's record stays.
+            // Finished, failed or stopped: the silos drop the story's segments; the story's record stays. The checkpoint
+            // goes unless the render was stopped: then the next render of the job resumes from it (whoever stops a story
+            // for good deletes it).
             if (placement is not null) await ReleaseAsync(job.StoryId, placement, attempt: failures);
-            await checkpoints.DeleteAsync(job.StoryId, CancellationToken.None);
+            if (!(step < job.Steps && stop.IsCancellationRequested)) await checkpoints.DeleteAsync(job.StoryId, CancellationToken.None);
             if (step < job.Steps)
                 await Quietly(() => story.ReportAsync(new StoryStatus(job.StoryId, stop.IsCancellationRequested ? "cancelled" : "failed", step, job.Steps), CancellationToken.None));
         }

@@ -38,7 +38,8 @@ public static class SiloSetup
 
     /// <param name="name">The silo's name in the membership; null: the host's own choice (a test cluster names its silos).</param>
     /// <param name="capacity">See <see cref="SiloIdentity.Capacity"/>.</param>
-    public static void Configure(ISiloBuilder silo, ModelBundle model, string? name, int capacity)
+    /// <param name="checkpoints">Where coordinators on this silo keep checkpoints; null: in memory (one-shot renders).</param>
+    public static void Configure(ISiloBuilder silo, ModelBundle model, string? name, int capacity, Func<IServiceProvider, ICheckpointStore>? checkpoints = null)
     {
         if (name is not null) silo.Configure<SiloOptions>(o => o.SiloName = name);
         silo.Configure<ClusterMembershipOptions>(TuneMembership);
@@ -72,7 +73,8 @@ public static class SiloSetup
         services.AddSingleton(ScanGroups.For(model.Config));
         services.AddSingleton<ProgressRelay>();
         services.AddSingleton<SegmentCount>();
-        services.AddSingleton<ICheckpointStore, InMemoryCheckpointStore>();
+        if (checkpoints is null) services.AddSingleton<ICheckpointStore, InMemoryCheckpointStore>();
+        else services.AddSingleton(checkpoints);
         services.AddSingleton<CallRecorder>();
         services.AddSingleton<IIncomingGrainCallFilter>(provider => provider.GetRequiredService<CallRecorder>());
     }

@@ -75,6 +75,19 @@ public sealed class StoryRenderer(ModelBundle model)
         return Finish(request, layout, latents, modelSeconds, total, videoPath, latentsPath, progress, cancel);
     }
 
+    /// <summary>
+    /// The end of a render whose latents were sampled elsewhere (the farm's coordinator): keeps the latents if asked,
+    /// decodes them and encodes the video at <paramref name="videoPath"/>, the contact sheet next to it.
+    /// </summary>
+    public RenderResult Encode(RenderRequest request, float[] latents, string videoPath, string? latentsPath, Action<RenderProgress>? progress,
+        CancellationToken cancel)
+    {
+        var layout = new LatentSampler(model).LayoutFor(request);
+        if (latents.Length != layout.Frames * model.Config.LatentFrameFloats)
+            throw new ArgumentException($"the story's latents hold {layout.Frames * model.Config.LatentFrameFloats} floats; {latents.Length} were given", nameof(latents));
+        return Finish(request, layout, latents, 0, Stopwatch.StartNew(), videoPath, latentsPath, progress, cancel);
+    }
+
     /// <summary>Stopped during sampling: keeps the latents of the last finished step if asked (and there are any).</summary>
     private static RenderCancelledException Cancelled(RenderRequest request, SequenceLayout layout, string? latentsPath, float[]? lastLatents,
         int stepsDone, Exception inner)

@@ -1,0 +1,77 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TttCluster.Grains;
+using TttCluster.Grains.Farm;
+using TttCluster.Model;
+using TttCluster.Storage;
+
+namespace TttCluster.Gateway;
+
+/// <summary>
+/// `ttt serve`: the farm on one machine in one process: the HTTP API (ASP.NET Core) and an Orleans silo that renders,
+/// its own primary on loopback; story records in grain storage and checkpoints, videos and latents as blobs, both in
+/// the data folder, so that a restart with the same folder carries on with every story it had accepted.
+/// </summary>
+public static class FarmServer
+{
+    /// <summary>The name of the farm's own silo in the membership.</summary>
+    public const string SiloName = "gateway";
+
+    public static WebApplication Build(FarmSettings settings, ModelBundle model, ApiKeys keys, LogLevel logLevel = LogLevel.Warning)
+    {
+        Directory.CreateDirectory(settings.GrainsDirectory);
+        Directory.CreateDirectory(settings.BlobsDirectory);
+        // Scratch holds half-encoded videos only: whatever a killed farm left there is garbage.
+        if (Directory.Exists(settings.ScratchDirectory)) Directory.Delete(settings.ScratchDirectory, recursive: true);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "ttt-serve" });
+        builder.Logging.ClearProviders();
+        if (logLevel != LogLevel.None)
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            builder.Logging.SetMinimumLevel(logLevel);
+        }
+        builder.Services.AddSingleton<IHostLifetime, FarmLifetime>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(settings.Listen, settings.Port);
+            kestrel.AddServerHeader = false;
+            // Stories are small; nothing else is uploaded. A body over this is cut off by Kestrel before it is read.
+            kestrel.Limits.MaxRequestBodySize = FarmSettings.MaxStoryBytes + 1;
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+
+        var blobs = new FolderBlobStore(settings.BlobsDirectory);
+        builder.Services.AddSingleton(settings).AddSingleton(model).AddSingleton(keys).AddSingleton<IBlobStore>(blobs);
+        builder.Services.AddSingleton<StoryScheduler>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<StoryScheduler>());
+
+        int siloPort = SiloHosts.FreePort(), gatewayPort = SiloHosts.FreePort();
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort, gatewayPort, new IPEndPoint(IPAddress.Loopback, siloPort), SiloSetup.DefaultServiceId, SiloSetup.DefaultClusterId);
+            SiloSetup.Configure(silo, model, SiloName, capacity: 1, checkpoints: _ => new BlobCheckpointStore(blobs));
+            silo.AddFolderGrainStorage(FarmStorage.Name, settings.GrainsDirectory);
+        });
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        StoryApi.Map(app);
+        return app;
+    }
+}
+
+/// <summary>The farm's owner (the CLI) stops it on Ctrl-C or SIGTERM; the host leaves the process's signals alone.</summary>
+internal sealed class FarmLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

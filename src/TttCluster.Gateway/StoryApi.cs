@@ -1,0 +1,207 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using TttCluster.Abstractions;
+using TttCluster.Model;
+using TttCluster.Rendering;
+using TttCluster.Storage;
+using TttCluster.Stories;
+
+namespace TttCluster.Gateway;
+
+/// <summary>
+/// The farm's HTTP API under /v1. Every call needs "Authorization: Bearer KEY"; a tenant sees only its own stories, and
+/// another tenant's story answers exactly as a missing one does (404). Errors are RFC 9457 problem details.
+/// </summary>
+public static partial class StoryApi
+{
+    /// <summary>Stories per page when the caller does not say, and at most.</summary>
+    public const int DefaultPageSize = 20, MaxPageSize = 100;
+
+    private const string TenantItem = "ttt.tenant";
+
+    /// <summary>Story ids the farm makes: "s_" and 16 hex digits. Anything else is no story (and never reaches storage).</summary>
+    [GeneratedRegex("^s_[0-9a-f]{16}$")]
+    private static partial Regex StoryId();
+
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
+        app.MapGet("/readyz", (StoryScheduler scheduler) => scheduler.Ready
+            ? Results.Text("ready")
+            : Results.Problem(statusCode: 503, title: "not ready", detail: "the farm is starting: the silo is joining or the queue is being recovered")).ExcludeFromDescription();
+
+        var v1 = app.MapGroup("/v1").AddEndpointFilter(RequireTenant);
+        v1.MapPost("/stories", Submit).Accepts<string>("application/yaml", "application/json", "text/yaml", "text/plain");
+        v1.MapGet("/stories", List);
+        v1.MapGet("/stories/{id}", Get);
+        v1.MapPost("/stories/{id}/cancel", Cancel);
+        v1.MapGet("/stories/{id}/video", (string id, HttpContext http, IGrainFactory grains, IBlobStore blobs, CancellationToken cancel) =>
+            Download(id, http, grains, blobs, StoryScheduler.VideoBlob(id), "video/mp4", cancel));
+        v1.MapGet("/stories/{id}/contact-sheet", (string id, HttpContext http, IGrainFactory grains, IBlobStore blobs, CancellationToken cancel) =>
+            Download(id, http, grains, blobs, StoryScheduler.ContactSheetBlob(id), "image/png", cancel));
+        v1.MapGet("/stories/{id}/latents", (string id, HttpContext http, IGrainFactory grains, IBlobStore blobs, CancellationToken cancel) =>
+            Download(id, http, grains, blobs, StoryScheduler.LatentsBlob(id), "application/octet-stream", cancel));
+    }
+
+    private static async ValueTask<object?> RequireTenant(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        string? tenant = http.RequestServices.GetRequiredService<ApiKeys>().TenantOf(http.Request.Headers.Authorization);
+        if (tenant is null)
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+            return Results.Problem(statusCode: 401, title: "unauthorized",
+                detail: http.Request.Headers.Authorization.Count == 0 ? "this call needs the header \"Authorization: Bearer KEY\"" : "the API key is not valid");
+        }
+        http.Items[TenantItem] = tenant;
+        return await next(context);
+    }
+
+    private static string TenantOf(HttpContext http) => (string)http.Items[TenantItem]!;
+
+    private static async Task<IResult> Submit(HttpContext http, IGrainFactory grains, ModelBundle model, StoryScheduler scheduler, CancellationToken cancel)
+    {
+        string tenant = TenantOf(http);
+        string? contentType = http.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        if (contentType is not ("application/yaml" or "application/x-yaml" or "text/yaml" or "application/json" or "text/plain"))
+            return Results.Problem(statusCode: 415, title: "unsupported content type",
+                detail: $"the body must be a story as application/yaml, text/yaml, application/json or text/plain; found {(contentType is null ? "no content type" : Quote(contentType))}");
+        int priority = 0;
+        if (http.Request.Query.TryGetValue("priority", out var priorityText)
+            && (!int.TryParse(priorityText, out priority) || priority is < -10 or > 10))
+            return Results.Problem(statusCode: 400, title: "invalid priority", detail: $"priority: expected a whole number from -10 to 10; found {Quote(priorityText.ToString())}");
+
+        byte[] body;
+        try
+        {
+            body = await ReadBodyAsync(http.Request, FarmSettings.MaxStoryBytes, cancel);
+        }
+        catch (BodyTooLargeException)
+        {
+            return Results.Problem(statusCode: 413, title: "story too large", detail: $"a story may be at most {FarmSettings.MaxStoryBytes} bytes");
+        }
+        Story story;
+        try
+        {
+            story = StoryParser.Parse(body, "story", StoryRequests.LimitsFor(model));
+        }
+        catch (StoryValidationException e)
+        {
+            return Results.Problem(statusCode: 422, title: "invalid story",
+                detail: $"the story has {e.Errors.Count + e.OmittedErrorCount} problem(s); the first: {e.Errors[0]}",
+                extensions: new Dictionary<string, object?>
+                {
+                    ["errors"] = e.Errors.Select(x => new { line = x.Line, column = x.Column, field = x.Field, expected = x.Expected, found = x.Found, message = x.ToString() }).ToArray(),
+                    ["omittedErrors"] = e.OmittedErrorCount,
+                });
+        }
+        var request = StoryRequests.ToRequest(story);
+
+        // Durable before the answer: the record first, then the queue entry, then the tenant's list (a crash in between
+        // leaves at worst a story that renders without being listed, never one listed as queued that nothing renders).
+        string id = "s_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
+        var queue = grains.GetGrain<IQueueGrain>("farm");
+        long sequence = await queue.NextSequenceAsync(cancel);
+        var record = new StoryRecord(id, tenant, System.Text.Encoding.UTF8.GetString(body), priority, sequence, StoryStates.Queued, 0,
+            request.Sampler.Steps, request.Scenes.Count, DateTimeOffset.UtcNow, null, null, null);
+        record = await grains.GetGrain<IStoryRecordGrain>(id).CreateAsync(record, cancel);
+        await queue.EnqueueAsync(new QueueEntry(id, tenant, priority, sequence), cancel);
+        await grains.GetGrain<ITenantGrain>(tenant).AddStoryAsync(id, cancel);
+        scheduler.Wake();
+        return Results.Created($"/v1/stories/{id}", StoryView.Of(record, []));
+    }
+
+    private static async Task<IResult> List(HttpContext http, IGrainFactory grains, int? offset, int? limit, CancellationToken cancel)
+    {
+        if (offset is < 0) return Results.Problem(statusCode: 400, title: "invalid offset", detail: $"offset: expected 0 or more; found {offset}");
+        if (limit is < 1 or > MaxPageSize) return Results.Problem(statusCode: 400, title: "invalid limit", detail: $"limit: expected 1 to {MaxPageSize}; found {limit}");
+        var (ids, total) = await grains.GetGrain<ITenantGrain>(TenantOf(http)).ListAsync(offset ?? 0, limit ?? DefaultPageSize, cancel);
+        var records = await Task.WhenAll(ids.Select(id => grains.GetGrain<IStoryRecordGrain>(id).GetAsync(cancel)));
+        return Results.Ok(new { total, offset = offset ?? 0, stories = records.OfType<StoryRecord>().Select(r => StoryView.Of(r, [])).ToArray() });
+    }
+
+    private static async Task<IResult> Get(string id, HttpContext http, IGrainFactory grains, CancellationToken cancel)
+    {
+        var record = await RecordOf(id, http, grains, cancel);
+        if (record is null) return NoSuchStory(id);
+        // Where each segment is: the live record of the render (kept in memory by the story's grain), while it renders.
+        var segments = StoryStates.IsFinal(record.State) ? [] : await grains.GetGrain<IStoryGrain>(id).GetSegmentsAsync(cancel);
+        return Results.Ok(StoryView.Of(record, segments));
+    }
+
+    private static async Task<IResult> Cancel(string id, HttpContext http, IGrainFactory grains, StoryScheduler scheduler, CancellationToken cancel)
+    {
+        var record = await RecordOf(id, http, grains, cancel);
+        if (record is null) return NoSuchStory(id);
+        if (StoryStates.IsFinal(record.State))
+            return Results.Problem(statusCode: 409, title: "story already ended", detail: $"story {id} is {record.State}: there is nothing to cancel");
+        // Waiting: it leaves the queue now. Rendering here: the render stops and the scheduler records it cancelled.
+        if (await grains.GetGrain<IQueueGrain>("farm").RemoveAsync(id, cancel) | scheduler.Cancel(id))
+            record = await grains.GetGrain<IStoryRecordGrain>(id).UpdateAsync(StoryStates.Cancelled, record.StepsDone, null, cancel);
+        return Results.Ok(StoryView.Of(record, []));
+    }
+
+    private static async Task<IResult> Download(string id, HttpContext http, IGrainFactory grains, IBlobStore blobs, string blob, string contentType,
+        CancellationToken cancel)
+    {
+        var record = await RecordOf(id, http, grains, cancel);
+        if (record is null) return NoSuchStory(id);
+        if (record.State != StoryStates.Done)
+            return Results.Problem(statusCode: 409, title: "not rendered yet", detail: $"story {id} is {record.State}; its files are there once it is done");
+        var stream = await blobs.OpenReadAsync(blob, cancel);
+        if (stream is null) return Results.Problem(statusCode: 404, title: "file missing", detail: $"story {id} is done but its file {blob} is gone");
+        return Results.Stream(stream, contentType, fileDownloadName: blob[(blob.LastIndexOf('/') + 1)..], enableRangeProcessing: true);
+    }
+
+    /// <summary>The caller's story of this id, or null: no such id, an id the farm never makes, or another tenant's story.</summary>
+    private static async Task<StoryRecord?> RecordOf(string id, HttpContext http, IGrainFactory grains, CancellationToken cancel)
+    {
+        if (!StoryId().IsMatch(id)) return null;
+        var record = await grains.GetGrain<IStoryRecordGrain>(id).GetAsync(cancel);
+        return record is not null && record.Tenant == TenantOf(http) ? record : null;
+    }
+
+    private static IResult NoSuchStory(string id) =>
+        Results.Problem(statusCode: 404, title: "no such story", detail: $"there is no story {Quote(id)} for this API key");
+
+    /// <summary>A value from a request, quoted for an error message: at most 80 characters, control characters escaped.</summary>
+    internal static string Quote(string value)
+    {
+        string shown = value.Length > 80 ? value[..80] + "…" : value;
+        var text = new System.Text.StringBuilder("\"");
+        foreach (char c in shown) text.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
+        return text.Append('"').ToString();
+    }
+
+    private sealed class BodyTooLargeException : Exception;
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes; more is refused before it is all read.</summary>
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancel)
+    {
+        if (request.ContentLength > limit) throw new BodyTooLargeException();
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancel)) > 0)
+        {
+            if (buffer.Length + read > limit) throw new BodyTooLargeException();
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+}
+
+/// <summary>A story as the API shows it.</summary>
+public sealed record StoryView(string Id, string State, int Priority, int StepsDone, int Steps, int Segments, DateTimeOffset SubmittedAt,
+    DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, SegmentView[] SegmentProgress)
+{
+    public static StoryView Of(StoryRecord r, SegmentProgress[] segments) => new(r.Id, r.State, r.Priority, r.StepsDone, r.Steps, r.Segments,
+        r.SubmittedAt, r.StartedAt, r.FinishedAt, r.Error, segments.Select(s => new SegmentView(s.Segment, s.Step, s.Layer, s.Phase, s.Silo)).ToArray());
+}
+
+/// <summary>Where one segment is: its step, layer, phase and silo.</summary>
+public sealed record SegmentView(int Segment, int Step, int Layer, string Phase, string Silo);

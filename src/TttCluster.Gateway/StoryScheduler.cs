@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TttCluster.Abstractions;
+using TttCluster.Grains;
+using TttCluster.Grains.Farm;
+using TttCluster.Model;
+using TttCluster.Rendering;
+using TttCluster.Storage;
+using TttCluster.Stories;
+
+namespace TttCluster.Gateway;
+
+/// <summary>
+/// Takes stories from the farm's queue and renders them, up to <see cref="FarmSettings.ConcurrentStories"/> at once on
+/// the shared silos: the coordinator samples the latents (checkpointing every step to blob storage), then this process
+/// decodes and encodes the video and stores it. On start, stories that were rendering when the farm last stopped (or
+/// was killed) are queued again; their coordinators resume from the last checkpoint, with the same bits.
+/// </summary>
+public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlobStore blobs, FarmSettings settings, IHostApplicationLifetime lifetime,
+    ILogger<StoryScheduler> log) : BackgroundService
+{
+    /// <summary>How long the loop sleeps when nothing wakes it (a submission wakes it at once).</summary>
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
+
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new();
+
+    /// <summary>True once stories left rendering by the last run are queued again and the loop runs.</summary>
+    public bool Ready { get; private set; }
+
+    public static string VideoBlob(string id) => $"videos/{id}.mp4";
+    public static string ContactSheetBlob(string id) => $"contact-sheets/{id}.png";
+    public static string LatentsBlob(string id) => $"latents/{id}.safetensors";
+
+    /// <summary>A story was queued: look at the queue now rather than at the next poll.</summary>
+    public void Wake() => _wake.Release();
+
+    /// <summary>Stops a story this scheduler renders; false when it renders no such story.</summary>
+    public bool Cancel(string storyId)
+    {
+        if (!_running.TryGetValue(storyId, out var cancel)) return false;
+        cancel.Cancel();
+        return true;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        // Background services start with the host, before the silo has joined: wait until everything is up.
+        var started = new TaskCompletionSource();
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stopping.Register(() => started.TrySetCanceled(stopping)))
+            await started.Task;
+        var queue = grains.GetGrain<IQueueGrain>("farm");
+        int requeued = await queue.RequeueRenderingAsync(stopping);
+        if (requeued > 0) log.LogInformation("{Count} stories that were rendering when the farm stopped are queued again", requeued);
+        Ready = true;
+        var renders = new List<Task>();
+        while (!stopping.IsCancellationRequested)
+        {
+            renders.RemoveAll(t => t.IsCompleted);
+            while (renders.Count < settings.ConcurrentStories && await queue.TakeAsync(stopping) is { } entry)
+                renders.Add(RenderAsync(entry, stopping));
+            // Woken by a submission, a finished render, or the poll.
+            var woken = _wake.WaitAsync(IdlePoll, stopping);
+            await Task.WhenAny(renders.Append(woken));
+        }
+        await Task.WhenAll(renders);
+    }
+
+    private async Task RenderAsync(QueueEntry entry, CancellationToken stopping)
+    {
+        await Task.Yield();
+        string id = entry.StoryId;
+        var record = grains.GetGrain<IStoryRecordGrain>(id);
+        var queue = grains.GetGrain<IQueueGrain>("farm");
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        _running[id] = cancel;
+        int stepsDone = 0;
+        try
+        {
+            var story = await record.GetAsync(CancellationToken.None);
+            if (story is null || StoryStates.IsFinal(story.State))
+            {
+                await queue.RemoveAsync(id, CancellationToken.None);
+                return;
+            }
+            stepsDone = story.StepsDone;
+            var request = StoryRequests.ToRequest(StoryParser.Parse(Encoding.UTF8.GetBytes(story.Source), id, StoryRequests.LimitsFor(model)));
+            var job = new LatentSampler(model).CreateJob(id, request);
+            await record.UpdateAsync(StoryStates.Rendering, stepsDone, null, CancellationToken.None);
+            // One write of the record a step; the render does not wait for it (the record only ever moves forward).
+            var progress = new StepCounter(step =>
+            {
+                stepsDone = Math.Max(stepsDone, step);
+                record.UpdateAsync(StoryStates.Rendering, step, null, CancellationToken.None)
+                    .ContinueWith(t => log.LogWarning(t.Exception, "story {Story}: its record missed step {Step}", id, step), TaskContinuationOptions.OnlyOnFaulted);
+            });
+            float[] latents = await ClusterRender.RenderAsync(grains, job, progress, cancel.Token);
+            await record.UpdateAsync(StoryStates.Encoding, request.Sampler.Steps, null, CancellationToken.None);
+            await StoreVideoAsync(id, request, latents, cancel.Token);
+            await record.UpdateAsync(StoryStates.Done, request.Sampler.Steps, null, CancellationToken.None);
+            await queue.RemoveAsync(id, CancellationToken.None);
+            log.LogInformation("story {Story} of {Tenant} is done", id, entry.Tenant);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The farm is stopping: the story stays "rendering" in the queue, with its checkpoint, and resumes on the next start.
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            await record.UpdateAsync(StoryStates.Cancelled, stepsDone, null, CancellationToken.None);
+            await blobs.DeleteAsync(BlobCheckpointStore.BlobName(id), CancellationToken.None);
+            await queue.RemoveAsync(id, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "story {Story} failed", id);
+            await record.UpdateAsync(StoryStates.Failed, stepsDone, e.Message, CancellationToken.None);
+            await blobs.DeleteAsync(BlobCheckpointStore.BlobName(id), CancellationToken.None);
+            await queue.RemoveAsync(id, CancellationToken.None);
+        }
+        finally
+        {
+            _running.TryRemove(id, out _);
+            _wake.Release();
+        }
+    }
+
+    /// <summary>Decodes and encodes in a scratch folder, then stores video, contact sheet and latents as blobs.</summary>
+    private async Task StoreVideoAsync(string id, RenderRequest request, float[] latents, CancellationToken cancel)
+    {
+        string scratch = Path.Combine(settings.ScratchDirectory, id);
+        Directory.CreateDirectory(scratch);
+        try
+        {
+            string video = Path.Combine(scratch, "story.mp4"), latentsFile = Path.Combine(scratch, "story.safetensors");
+            var result = await Task.Run(() => new StoryRenderer(model).Encode(request, latents, video, latentsFile, null, cancel), cancel);
+            await blobs.UploadFileAsync(LatentsBlob(id), latentsFile, cancel);
+            await blobs.UploadFileAsync(ContactSheetBlob(id), result.ContactSheetPath, cancel);
+            // The video last: once it is there, everything is.
+            await blobs.UploadFileAsync(VideoBlob(id), result.VideoPath, cancel);
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>Counts the steps the coordinator says are done.</summary>
+    private sealed class StepCounter(Action<int> stepsDone) : IProgress<SegmentProgress>
+    {
+        public void Report(SegmentProgress value)
+        {
+            if (value.Segment < 0 && value.Phase == "step done") stepsDone(value.Step + 1);
+        }
+    }
+}
