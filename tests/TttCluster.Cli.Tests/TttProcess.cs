@@ -82,6 +82,13 @@ internal sealed partial class TttProcess : IDisposable
         return (_process.ExitCode, string.Join('\n', _stdoutSeen), string.Join('\n', _stderrSeen));
     }
 
+    /// <summary>SIGKILL: the process gets no chance to do anything more (a crash, an OOM kill, a pulled plug).</summary>
+    public void KillHard()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
