@@ -15,6 +15,12 @@ public static class CliApp
     [
         RenderCommand.Command,
         ServeCommand.Command,
+        FarmCommands.Submit,
+        FarmCommands.Status,
+        FarmCommands.Watch,
+        FarmCommands.Cancel,
+        FarmCommands.Download,
+        FarmCommands.Stories,
         ValidateCommand.Command,
         InfoCommand.Command,
         EvalCommand.Command,

@@ -41,14 +41,16 @@ public static class FarmServer
         {
             kestrel.Listen(settings.Listen, settings.Port);
             kestrel.AddServerHeader = false;
-            // Stories are small; nothing else is uploaded. A body over this is cut off by Kestrel before it is read.
-            kestrel.Limits.MaxRequestBodySize = FarmSettings.MaxStoryBytes + 1;
+            // Stories are small; nothing else is uploaded. The API counts a story's bytes itself (413 past the limit);
+            // this cuts off anything far larger before it is read (Kestrel counts chunked framing too, hence the margin).
+            kestrel.Limits.MaxRequestBodySize = 4L * FarmSettings.MaxStoryBytes;
         });
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
 
         var blobs = new FolderBlobStore(settings.BlobsDirectory);
         builder.Services.AddSingleton(settings).AddSingleton(model).AddSingleton(keys).AddSingleton<IBlobStore>(blobs);
+        builder.Services.AddSingleton<StoryEvents>();
         builder.Services.AddSingleton<StoryScheduler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StoryScheduler>());
 

@@ -39,6 +39,7 @@ public static partial class StoryApi
         v1.MapGet("/stories", List);
         v1.MapGet("/stories/{id}", Get);
         v1.MapPost("/stories/{id}/cancel", Cancel);
+        v1.MapGet("/stories/{id}/events", Events);
         v1.MapGet("/stories/{id}/video", (string id, HttpContext http, IGrainFactory grains, IBlobStore blobs, CancellationToken cancel) =>
             Download(id, http, grains, blobs, StoryScheduler.VideoBlob(id), "video/mp4", cancel));
         v1.MapGet("/stories/{id}/contact-sheet", (string id, HttpContext http, IGrainFactory grains, IBlobStore blobs, CancellationToken cancel) =>
@@ -80,7 +81,7 @@ public static partial class StoryApi
         {
             body = await ReadBodyAsync(http.Request, FarmSettings.MaxStoryBytes, cancel);
         }
-        catch (BodyTooLargeException)
+        catch (Exception e) when (e is BodyTooLargeException or BadHttpRequestException { StatusCode: 413 })
         {
             return Results.Problem(statusCode: 413, title: "story too large", detail: $"a story may be at most {FarmSettings.MaxStoryBytes} bytes");
         }
@@ -141,8 +142,65 @@ public static partial class StoryApi
             return Results.Problem(statusCode: 409, title: "story already ended", detail: $"story {id} is {record.State}: there is nothing to cancel");
         // Waiting: it leaves the queue now. Rendering here: the render stops and the scheduler records it cancelled.
         if (await grains.GetGrain<IQueueGrain>("farm").RemoveAsync(id, cancel) | scheduler.Cancel(id))
-            record = await grains.GetGrain<IStoryRecordGrain>(id).UpdateAsync(StoryStates.Cancelled, record.StepsDone, null, cancel);
+            record = await scheduler.SetStateAsync(id, StoryStates.Cancelled, record.StepsDone, null);
         return Results.Ok(StoryView.Of(record, []));
+    }
+
+    /// <summary>How often an idle events stream sends a comment line, so that proxies keep it open and a gone story is noticed.</summary>
+    private static readonly TimeSpan EventsHeartbeat = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Server-sent events: the story's view now ("state"), then every event as it happens ("progress": a segment's step,
+    /// layer, phase and silo; "state" on every change), ending after the final state. A client that lost the connection
+    /// sends the last id it saw (Last-Event-ID) and gets what it missed, as far as the farm still keeps it.
+    /// </summary>
+    private static async Task Events(string id, HttpContext http, IGrainFactory grains, StoryEvents events, CancellationToken cancel)
+    {
+        var record = await RecordOf(id, http, grains, cancel);
+        if (record is null)
+        {
+            await NoSuchStory(id).ExecuteAsync(http);
+            return;
+        }
+        var response = http.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        string? lastEventId = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["lastEventId"].FirstOrDefault();
+        var json = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        async Task Send(string? eventId, string type, object data)
+        {
+            string text = (eventId is null ? "" : $"id: {eventId}\n") + $"event: {type}\ndata: {System.Text.Json.JsonSerializer.Serialize(data, json)}\n\n";
+            await response.WriteAsync(text, cancel);
+            await response.Body.FlushAsync(cancel);
+        }
+        // Watch first, then look at the record: whatever happens in between is in the stream.
+        await using var stream = events.WatchAsync(id, lastEventId, cancel).GetAsyncEnumerator(cancel);
+        var segments = StoryStates.IsFinal(record.State) ? [] : await grains.GetGrain<IStoryGrain>(id).GetSegmentsAsync(cancel);
+        await Send(null, "state", StoryView.Of(record, segments));
+        bool ended = StoryStates.IsFinal(record.State);
+        var next = stream.MoveNextAsync().AsTask();
+        while (!ended)
+        {
+            if (await Task.WhenAny(next, Task.Delay(EventsHeartbeat, cancel)) == next)
+            {
+                if (!await next) break;                       // the story ended: its stream is complete
+                var e = stream.Current;
+                await Send(e.Id, e.Type, e.Data);
+                next = stream.MoveNextAsync().AsTask();
+                continue;
+            }
+            // Quiet for a while: a heartbeat, and a look at the record (a farm restarted since may have finished it).
+            await response.WriteAsync(": heartbeat\n\n", cancel);
+            await response.Body.FlushAsync(cancel);
+            var now = await grains.GetGrain<IStoryRecordGrain>(id).GetAsync(cancel);
+            if (now is not null && StoryStates.IsFinal(now.State))
+            {
+                await Send(null, "state", StoryView.Of(now, []));
+                ended = true;
+            }
+        }
+        await Send(null, "end", new { id });
     }
 
     private static async Task<IResult> Download(string id, HttpContext http, IGrainFactory grains, IBlobStore blobs, string blob, string contentType,
@@ -154,6 +212,16 @@ public static partial class StoryApi
             return Results.Problem(statusCode: 409, title: "not rendered yet", detail: $"story {id} is {record.State}; its files are there once it is done");
         var stream = await blobs.OpenReadAsync(blob, cancel);
         if (stream is null) return Results.Problem(statusCode: 404, title: "file missing", detail: $"story {id} is done but its file {blob} is gone");
+        // A range that starts past the end is answered as a problem (ASP.NET would send an empty 416 typed as the file).
+        if (Microsoft.Net.Http.Headers.RangeHeaderValue.TryParse(http.Request.Headers.Range.ToString(), out var range)
+            && range.Unit.Equals("bytes", StringComparison.OrdinalIgnoreCase)
+            && range.Ranges.All(r => r.From is { } from && from >= stream.Length))
+        {
+            long length = stream.Length;
+            await stream.DisposeAsync();
+            http.Response.Headers.ContentRange = $"bytes */{length}";
+            return Results.Problem(statusCode: 416, title: "range not satisfiable", detail: $"the file is {length} bytes; the range asked for starts past its end");
+        }
         return Results.Stream(stream, contentType, fileDownloadName: blob[(blob.LastIndexOf('/') + 1)..], enableRangeProcessing: true);
     }
 

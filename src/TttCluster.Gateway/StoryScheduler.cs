@@ -18,8 +18,8 @@ namespace TttCluster.Gateway;
 /// decodes and encodes the video and stores it. On start, stories that were rendering when the farm last stopped (or
 /// was killed) are queued again; their coordinators resume from the last checkpoint, with the same bits.
 /// </summary>
-public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlobStore blobs, FarmSettings settings, IHostApplicationLifetime lifetime,
-    ILogger<StoryScheduler> log) : BackgroundService
+public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlobStore blobs, FarmSettings settings, StoryEvents events,
+    IHostApplicationLifetime lifetime, ILogger<StoryScheduler> log) : BackgroundService
 {
     /// <summary>How long the loop sleeps when nothing wakes it (a submission wakes it at once).</summary>
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
@@ -89,19 +89,22 @@ public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlo
             stepsDone = story.StepsDone;
             var request = StoryRequests.ToRequest(StoryParser.Parse(Encoding.UTF8.GetBytes(story.Source), id, StoryRequests.LimitsFor(model)));
             var job = new LatentSampler(model).CreateJob(id, request);
-            await record.UpdateAsync(StoryStates.Rendering, stepsDone, null, CancellationToken.None);
-            // One write of the record a step; the render does not wait for it (the record only ever moves forward).
-            var progress = new StepCounter(step =>
+            await SetStateAsync(id, StoryStates.Rendering, stepsDone, null);
+            var progress = new ProgressSink(p =>
             {
+                events.Publish(id, "progress", new SegmentView(p.Segment, p.Step, p.Layer, p.Phase, p.Silo));
+                if (p.Segment >= 0 || p.Phase != "step done") return;
+                // One write of the record a step; the render does not wait for it (the record only ever moves forward).
+                int step = p.Step + 1;
                 stepsDone = Math.Max(stepsDone, step);
-                record.UpdateAsync(StoryStates.Rendering, step, null, CancellationToken.None)
+                SetStateAsync(id, StoryStates.Rendering, step, null)
                     .ContinueWith(t => log.LogWarning(t.Exception, "story {Story}: its record missed step {Step}", id, step), TaskContinuationOptions.OnlyOnFaulted);
             });
             float[] latents = await ClusterRender.RenderAsync(grains, job, progress, cancel.Token);
-            await record.UpdateAsync(StoryStates.Encoding, request.Sampler.Steps, null, CancellationToken.None);
+            await SetStateAsync(id, StoryStates.Encoding, request.Sampler.Steps, null);
             await StoreVideoAsync(id, request, latents, cancel.Token);
-            await record.UpdateAsync(StoryStates.Done, request.Sampler.Steps, null, CancellationToken.None);
             await queue.RemoveAsync(id, CancellationToken.None);
+            await SetStateAsync(id, StoryStates.Done, request.Sampler.Steps, null);
             log.LogInformation("story {Story} of {Tenant} is done", id, entry.Tenant);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -110,16 +113,16 @@ public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlo
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            await record.UpdateAsync(StoryStates.Cancelled, stepsDone, null, CancellationToken.None);
             await blobs.DeleteAsync(BlobCheckpointStore.BlobName(id), CancellationToken.None);
             await queue.RemoveAsync(id, CancellationToken.None);
+            await SetStateAsync(id, StoryStates.Cancelled, stepsDone, null);
         }
         catch (Exception e)
         {
             log.LogError(e, "story {Story} failed", id);
-            await record.UpdateAsync(StoryStates.Failed, stepsDone, e.Message, CancellationToken.None);
             await blobs.DeleteAsync(BlobCheckpointStore.BlobName(id), CancellationToken.None);
             await queue.RemoveAsync(id, CancellationToken.None);
+            await SetStateAsync(id, StoryStates.Failed, stepsDone, e.Message);
         }
         finally
         {
@@ -148,12 +151,17 @@ public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlo
         }
     }
 
-    /// <summary>Counts the steps the coordinator says are done.</summary>
-    private sealed class StepCounter(Action<int> stepsDone) : IProgress<SegmentProgress>
+    /// <summary>Moves the story's record on and tells its watchers; a final state ends their streams.</summary>
+    public async Task<StoryRecord> SetStateAsync(string id, string state, int stepsDone, string? error)
     {
-        public void Report(SegmentProgress value)
-        {
-            if (value.Segment < 0 && value.Phase == "step done") stepsDone(value.Step + 1);
-        }
+        var record = await grains.GetGrain<IStoryRecordGrain>(id).UpdateAsync(state, stepsDone, error, CancellationToken.None);
+        events.Publish(id, "state", StoryView.Of(record, []));
+        if (StoryStates.IsFinal(record.State)) events.End(id);
+        return record;
+    }
+
+    private sealed class ProgressSink(Action<SegmentProgress> report) : IProgress<SegmentProgress>
+    {
+        public void Report(SegmentProgress value) => report(value);
     }
 }
