@@ -13,12 +13,12 @@ public static class StoryStates
 /// asked (the story as submitted), whose it is, and how far it got.
 /// </summary>
 /// <param name="Source">The story document exactly as submitted (YAML or JSON).</param>
-/// <param name="Sequence">Submission order across the farm (the queue serves equal priorities oldest first).</param>
 [GenerateSerializer, Immutable]
-public sealed record StoryRecord(string Id, string Tenant, string Source, int Priority, long Sequence, string State, int StepsDone, int Steps,
+public sealed record StoryRecord(string Id, string Tenant, string Source, int Priority, string State, int StepsDone, int Steps,
     int Segments, DateTimeOffset SubmittedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error);
 
 /// <summary>A story waiting for the silos, or rendering.</summary>
+/// <param name="Sequence">Order of arrival in the queue (equal priorities are served oldest first).</param>
 [GenerateSerializer, Immutable]
 public sealed record QueueEntry(string StoryId, string Tenant, int Priority, long Sequence);
 
@@ -50,10 +50,8 @@ public interface ITenantGrain : IGrainWithStringKey
 /// </summary>
 public interface IQueueGrain : IGrainWithStringKey
 {
-    /// <summary>A number no submission had before (the queue's own counter, persisted).</summary>
-    Task<long> NextSequenceAsync(CancellationToken cancel);
-
-    Task EnqueueAsync(QueueEntry entry, CancellationToken cancel);
+    /// <summary>Queues the story behind everything that arrived before it (nothing happens if it is queued already).</summary>
+    Task EnqueueAsync(string storyId, string tenant, int priority, CancellationToken cancel);
 
     /// <summary>The next story to render, now counted as rendering; null when none waits.</summary>
     Task<QueueEntry?> TakeAsync(CancellationToken cancel);

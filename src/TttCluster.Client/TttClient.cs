@@ -138,17 +138,19 @@ public sealed class TttClient : IDisposable
     {
         int status = (int)response.StatusCode;
         string body = await response.Content.ReadAsStringAsync(cancel);
-        JsonElement problem;
+        // Anything but a JSON object (an empty body, a proxy's HTML page) is no problem document: its start is the detail.
+        JsonElement? parsed = null;
         try
         {
-            problem = JsonDocument.Parse(body.Length == 0 ? "{}" : body).RootElement.Clone();
+            if (body.Length > 0) parsed = JsonDocument.Parse(body).RootElement.Clone();
         }
         catch (JsonException)
         {
-            problem = JsonDocument.Parse("{}").RootElement.Clone();
         }
+        bool isDocument = parsed?.ValueKind == JsonValueKind.Object;
+        var problem = isDocument ? parsed!.Value : JsonDocument.Parse("{}").RootElement.Clone();
         string title = Text(problem, "title") ?? response.ReasonPhrase ?? "error";
-        string? detail = Text(problem, "detail") ?? (body.Length > 0 && problem.EnumerateObject().Any() is false ? body[..Math.Min(body.Length, 200)] : null);
+        string? detail = isDocument ? Text(problem, "detail") : body.Length > 0 ? body[..Math.Min(body.Length, 200)] : null;
         return response.StatusCode switch
         {
             HttpStatusCode.NotFound => new StoryNotFoundException(status, title, detail, problem),
@@ -159,10 +161,10 @@ public sealed class TttClient : IDisposable
     }
 
     private static string? Text(JsonElement problem, string name) =>
-        problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        problem.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private static IReadOnlyList<StoryProblem> ProblemsIn(JsonElement problem) =>
-        problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array
+        problem.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array
             ? errors.Deserialize<StoryProblem[]>(Json) ?? []
             : [];
 

@@ -47,13 +47,12 @@ public sealed partial class ApiKeys
     }
 
     /// <summary>The keys of <paramref name="keysFile"/>, or of the farm's own generated file (made on first use).</summary>
-    public static ApiKeys Load(string? keysFile, string generatedFile, out string? generatedKey)
+    public static ApiKeys Load(string? keysFile, string generatedFile)
     {
-        generatedKey = null;
         if (keysFile is not null) return Parse(File.ReadAllText(keysFile), keysFile);
         if (!File.Exists(generatedFile))
         {
-            generatedKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+            string generatedKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(generatedFile))!);
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -36,7 +36,8 @@ public static class FarmServer
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
             builder.Logging.SetMinimumLevel(logLevel);
         }
-        builder.Services.AddSingleton<IHostLifetime, FarmLifetime>();
+        // The farm's owner (the CLI) stops it on Ctrl-C; the host leaves the process's signals alone.
+        builder.Services.AddSingleton<IHostLifetime, NoSignalsLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(settings.Listen, settings.Port);
@@ -69,11 +70,4 @@ public static class FarmServer
         StoryApi.Map(app);
         return app;
     }
-}
-
-/// <summary>The farm's owner (the CLI) stops it on Ctrl-C or SIGTERM; the host leaves the process's signals alone.</summary>
-internal sealed class FarmLifetime : IHostLifetime
-{
-    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -40,13 +40,18 @@ public static partial class StoryApi
         v1.MapGet("/stories/{id}", Get);
         v1.MapPost("/stories/{id}/cancel", Cancel);
         v1.MapGet("/stories/{id}/events", Events);
-        v1.MapGet("/stories/{id}/video", (string id, HttpContext http, IGrainFactory grains, IBlobStore blobs, CancellationToken cancel) =>
-            Download(id, http, grains, blobs, StoryScheduler.VideoBlob(id), "video/mp4", cancel));
-        v1.MapGet("/stories/{id}/contact-sheet", (string id, HttpContext http, IGrainFactory grains, IBlobStore blobs, CancellationToken cancel) =>
-            Download(id, http, grains, blobs, StoryScheduler.ContactSheetBlob(id), "image/png", cancel));
-        v1.MapGet("/stories/{id}/latents", (string id, HttpContext http, IGrainFactory grains, IBlobStore blobs, CancellationToken cancel) =>
-            Download(id, http, grains, blobs, StoryScheduler.LatentsBlob(id), "application/octet-stream", cancel));
+        foreach (var (path, blobOf, contentType) in StoryFiles)
+            v1.MapGet($"/stories/{{id}}/{path}", (string id, HttpContext http, IGrainFactory grains, IBlobStore blobs, CancellationToken cancel) =>
+                Download(id, http, grains, blobs, blobOf(id), contentType, cancel));
     }
+
+    /// <summary>A finished story's files: the path under /v1/stories/{id}, the blob that holds it, its content type.</summary>
+    private static readonly (string Path, Func<string, string> Blob, string ContentType)[] StoryFiles =
+    [
+        ("video", StoryScheduler.VideoBlob, "video/mp4"),
+        ("contact-sheet", StoryScheduler.ContactSheetBlob, "image/png"),
+        ("latents", StoryScheduler.LatentsBlob, "application/octet-stream"),
+    ];
 
     private static async ValueTask<object?> RequireTenant(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -70,11 +75,11 @@ public static partial class StoryApi
         string? contentType = http.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
         if (contentType is not ("application/yaml" or "application/x-yaml" or "text/yaml" or "application/json" or "text/plain"))
             return Results.Problem(statusCode: 415, title: "unsupported content type",
-                detail: $"the body must be a story as application/yaml, text/yaml, application/json or text/plain; found {(contentType is null ? "no content type" : Quote(contentType))}");
+                detail: $"the body must be a story as application/yaml, text/yaml, application/json or text/plain; found {(contentType is null ? "no content type" : BlobNames.Show(contentType))}");
         int priority = 0;
         if (http.Request.Query.TryGetValue("priority", out var priorityText)
             && (!int.TryParse(priorityText, out priority) || priority is < -10 or > 10))
-            return Results.Problem(statusCode: 400, title: "invalid priority", detail: $"priority: expected a whole number from -10 to 10; found {Quote(priorityText.ToString())}");
+            return Results.Problem(statusCode: 400, title: "invalid priority", detail: $"priority: expected a whole number from -10 to 10; found {BlobNames.Show(priorityText.ToString())}");
 
         byte[] body;
         try
@@ -106,11 +111,10 @@ public static partial class StoryApi
         // leaves at worst a story that renders without being listed, never one listed as queued that nothing renders).
         string id = "s_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
         var queue = grains.GetGrain<IQueueGrain>("farm");
-        long sequence = await queue.NextSequenceAsync(cancel);
-        var record = new StoryRecord(id, tenant, System.Text.Encoding.UTF8.GetString(body), priority, sequence, StoryStates.Queued, 0,
+        var record = new StoryRecord(id, tenant, System.Text.Encoding.UTF8.GetString(body), priority, StoryStates.Queued, 0,
             request.Sampler.Steps, request.Scenes.Count, DateTimeOffset.UtcNow, null, null, null);
         record = await grains.GetGrain<IStoryRecordGrain>(id).CreateAsync(record, cancel);
-        await queue.EnqueueAsync(new QueueEntry(id, tenant, priority, sequence), cancel);
+        await queue.EnqueueAsync(id, tenant, priority, cancel);
         await grains.GetGrain<ITenantGrain>(tenant).AddStoryAsync(id, cancel);
         scheduler.Wake();
         return Results.Created($"/v1/stories/{id}", StoryView.Of(record, []));
@@ -234,16 +238,7 @@ public static partial class StoryApi
     }
 
     private static IResult NoSuchStory(string id) =>
-        Results.Problem(statusCode: 404, title: "no such story", detail: $"there is no story {Quote(id)} for this API key");
-
-    /// <summary>A value from a request, quoted for an error message: at most 80 characters, control characters escaped.</summary>
-    internal static string Quote(string value)
-    {
-        string shown = value.Length > 80 ? value[..80] + "…" : value;
-        var text = new System.Text.StringBuilder("\"");
-        foreach (char c in shown) text.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
-        return text.Append('"').ToString();
-    }
+        Results.Problem(statusCode: 404, title: "no such story", detail: $"there is no story {BlobNames.Show(id)} for this API key");
 
     private sealed class BodyTooLargeException : Exception;
 

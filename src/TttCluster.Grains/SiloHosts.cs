@@ -86,7 +86,7 @@ public static class SiloHosts
 }
 
 /// <summary>A host lifetime that leaves the process's signals alone: whoever owns the host stops it.</summary>
-internal sealed class NoSignalsLifetime : IHostLifetime
+public sealed class NoSignalsLifetime : IHostLifetime
 {
     public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -51,8 +51,8 @@ internal sealed class Farm : IAsyncDisposable
         data ??= Directory.CreateTempSubdirectory("ttt-farm-test-").FullName;
         string keys = Path.Combine(data, "test-keys");
         await File.WriteAllTextAsync(keys, $"# two studios\nstudio-a {KeyA}\nstudio-b {KeyB}\n");
-        var settings = new FarmSettings(IPAddress.Loopback, 0, data, keys, ModelPath, concurrentStories);
-        var app = FarmServer.Build(settings, Model, ApiKeys.Load(keys, settings.GeneratedKeysFile, out _), LogLevel.None);
+        var settings = new FarmSettings(IPAddress.Loopback, 0, data, keys, concurrentStories);
+        var app = FarmServer.Build(settings, Model, ApiKeys.Load(keys, settings.GeneratedKeysFile), LogLevel.None);
         await app.StartAsync();
         return new Farm(app, data, new Uri(app.Urls.First() + "/"));
     }

@@ -48,7 +48,7 @@ public class ProcessClusterTests
     [Fact]
     public async Task SiloProcessesClusteredThroughAzureTableStorage_GiveTheLocalExecutorsBits()
     {
-        await using var azurite = await Azurite.StartAsync();
+        await using var azurite = await TttCluster.Storage.Tests.AzuriteProcess.StartAsync();
         var (request, job) = Story("story-azure", 5);
         float[] local = new LatentSampler(TinyModel).Sample(request, null, null, CancellationToken.None);
         await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 2, CancellationToken.None, storage: azurite.ConnectionString);

@@ -44,7 +44,6 @@ public static class ServeCommand
         string? keysFile = a.Optional("--keys");
         if (keysFile is not null) OutputFiles.CheckReadable("--keys", keysFile, "a file of lines \"TENANT KEY\"");
         int concurrent = a.OptionalInt("--concurrent", 1, 16) ?? 2;
-        string modelPath = a.Optional("--model") ?? StoryLoading.DefaultModelPath;
         var model = StoryLoading.LoadModel(a.Optional("--model"));
         try
         {
@@ -55,11 +54,11 @@ public static class ServeCommand
             throw new CliException($"--data: cannot make the folder {data}: {e.Message}");
         }
 
-        var settings = new FarmSettings(listen, port, data, keysFile, modelPath, concurrent);
+        var settings = new FarmSettings(listen, port, data, keysFile, concurrent);
         ApiKeys keys;
         try
         {
-            keys = ApiKeys.Load(keysFile, settings.GeneratedKeysFile, out _);
+            keys = ApiKeys.Load(keysFile, settings.GeneratedKeysFile);
         }
         catch (FormatException e)
         {

@@ -24,17 +24,11 @@ public sealed class QueueGrain([PersistentState("queue", FarmStorage.Name)] IPer
 {
     private QueueState Queue => state.State;
 
-    async Task<long> IQueueGrain.NextSequenceAsync(CancellationToken cancel)
+    async Task IQueueGrain.EnqueueAsync(string storyId, string tenant, int priority, CancellationToken cancel)
     {
-        long sequence = Queue.NextSequence++;
-        await state.WriteStateAsync(cancel);
-        return sequence;
-    }
-
-    async Task IQueueGrain.EnqueueAsync(QueueEntry entry, CancellationToken cancel)
-    {
-        if (Queue.Waiting.Any(e => e.StoryId == entry.StoryId) || Queue.Rendering.Any(e => e.StoryId == entry.StoryId)) return;
-        Queue.Waiting.Add(entry);
+        if (Queue.Waiting.Any(e => e.StoryId == storyId) || Queue.Rendering.Any(e => e.StoryId == storyId)) return;
+        // The counter and the entry in one write.
+        Queue.Waiting.Add(new QueueEntry(storyId, tenant, priority, Queue.NextSequence++));
         await state.WriteStateAsync(cancel);
     }
 
