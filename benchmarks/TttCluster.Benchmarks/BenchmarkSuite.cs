@@ -11,7 +11,7 @@ namespace TttCluster.Benchmarks;
 public static class BenchmarkSuite
 {
     /// <summary>Groups that <c>--only</c> can pick; the sgemm baseline always runs.</summary>
-    public static readonly string[] Groups = ["gemm", "scan", "attention", "step", "layer", "render", "cluster"];
+    public static readonly string[] Groups = ["gemm", "scan", "attention", "step", "layer", "render", "cluster", "farm"];
 
     public static int Run(bool quick, string? jsonPath, TextWriter log, string? only = null)
     {
@@ -39,6 +39,7 @@ public static class BenchmarkSuite
             ("layer", () => StepBenchmarks.CogVideoLayer(results, quick)),
             ("render", () => RenderBenchmarks.OneMinuteStory(results, quick)),
             ("cluster", () => ClusterBenchmarks.Run(results, quick).GetAwaiter().GetResult()),
+            ("farm", () => FarmBenchmarks.Run(results, quick).GetAwaiter().GetResult()),
         };
         foreach (var (name, run) in groups.Where(g => only is null || only == g.Name))
         {

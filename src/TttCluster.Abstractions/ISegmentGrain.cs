@@ -86,4 +86,11 @@ public static class SegmentKeys
 
     /// <summary>The silo a key names: what follows its last '@', or the whole key when it has none (a silo grain's key is the silo's name).</summary>
     public static string SiloOf(string key) => key[(key.LastIndexOf('@') + 1)..];
+
+    /// <summary>The story a segment's key names: what precedes its segment and attempt (story ids may hold '/').</summary>
+    public static string StoryOf(string key)
+    {
+        int attemptSlash = key.LastIndexOf('/');
+        return attemptSlash > 0 && key.LastIndexOf('/', attemptSlash - 1) is var segmentSlash and >= 0 ? key[..segmentSlash] : key;
+    }
 }

@@ -65,8 +65,9 @@ public sealed record StoryStatus(string StoryId, string State, int StepsDone, in
 
 /// <param name="Capacity">How many segments' share of the work it takes; 0: it hosts coordinators only (a gateway).</param>
 /// <param name="ActiveSegments">Segment grains active on it now.</param>
+/// <param name="Stories">The stories those segments belong to, in id order (what the silo is working on).</param>
 [GenerateSerializer, Immutable]
-public sealed record SiloWorkload(string SiloName, int Capacity, int ActiveSegments);
+public sealed record SiloWorkload(string SiloName, int Capacity, int ActiveSegments, IReadOnlyList<string> Stories);
 
 /// <summary>
 /// How a render ended: finished (all steps), or stopped by its caller after <paramref name="StepsDone"/> steps. Latents:

@@ -13,9 +13,11 @@ using TttCluster.Storage;
 namespace TttCluster.Gateway;
 
 /// <summary>
-/// `ttt serve`: the farm on one machine in one process: the HTTP API (ASP.NET Core) and an Orleans silo that renders,
-/// its own primary on loopback; story records in grain storage and checkpoints, videos and latents as blobs, both in
-/// the data folder, so that a restart with the same folder carries on with every story it had accepted.
+/// `ttt serve`: the farm on one machine in one process: the HTTP API (ASP.NET Core) and an Orleans silo that renders
+/// (or, with silo processes, only coordinates); story records in grain storage and checkpoints, videos and latents as
+/// blobs, both in the data folder or both in Azure Storage, so that a restart with the same folder or storage carries on
+/// with every story it had accepted. Clustering: with a folder, development clustering with this silo as the primary on
+/// loopback; with storage, Orleans' membership table in the same account.
 /// </summary>
 public static class FarmServer
 {
@@ -49,18 +51,26 @@ public static class FarmServer
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
 
-        var blobs = new FolderBlobStore(settings.BlobsDirectory);
-        builder.Services.AddSingleton(settings).AddSingleton(model).AddSingleton(keys).AddSingleton<IBlobStore>(blobs);
+        IBlobStore blobs = settings.Storage is null ? new FolderBlobStore(settings.BlobsDirectory)
+            : AzureBlobStore.CreateAsync(settings.Storage, FarmSettings.BlobContainer).GetAwaiter().GetResult();
+        builder.Services.AddSingleton(settings).AddSingleton(model).AddSingleton(keys).AddSingleton(blobs);
         builder.Services.AddSingleton<StoryEvents>();
         builder.Services.AddSingleton<StoryScheduler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StoryScheduler>());
+        builder.Services.AddSingleton<FarmSilos>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<FarmSilos>());
 
-        int siloPort = SiloHosts.FreePort(), gatewayPort = SiloHosts.FreePort();
+        int siloPort = settings.SiloPort == 0 ? SiloHosts.FreePort() : settings.SiloPort, gatewayPort = SiloHosts.FreePort();
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort, gatewayPort, new IPEndPoint(IPAddress.Loopback, siloPort), SiloSetup.DefaultServiceId, SiloSetup.DefaultClusterId);
-            SiloSetup.Configure(silo, model, SiloName, capacity: 1, checkpoints: _ => new BlobCheckpointStore(blobs));
-            silo.AddFolderGrainStorage(FarmStorage.Name, settings.GrainsDirectory);
+            if (settings.Storage is null)
+                silo.UseLocalhostClustering(siloPort, gatewayPort, new IPEndPoint(IPAddress.Loopback, siloPort), SiloSetup.DefaultServiceId, SiloSetup.DefaultClusterId);
+            else
+                SiloHosts.AzureTable(settings.Storage, SiloSetup.DefaultClusterId, siloPort, gatewayPort)(silo);
+            // With silo processes to render, this process coordinates, decodes and encodes, and answers the API.
+            SiloSetup.Configure(silo, model, SiloName, capacity: settings.SiloProcesses > 0 ? 0 : 1, checkpoints: _ => new BlobCheckpointStore(blobs));
+            if (settings.Storage is null) silo.AddFolderGrainStorage(FarmStorage.Name, settings.GrainsDirectory);
+            else silo.AddAzureFarmGrainStorage(FarmStorage.Name, settings.Storage);
         });
 
         var app = builder.Build();

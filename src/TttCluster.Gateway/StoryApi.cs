@@ -40,6 +40,7 @@ public static partial class StoryApi
         v1.MapGet("/stories/{id}", Get);
         v1.MapPost("/stories/{id}/cancel", Cancel);
         v1.MapGet("/stories/{id}/events", Events);
+        v1.MapGet("/silos", Silos);
         foreach (var (path, blobOf, contentType) in StoryFiles)
             v1.MapGet($"/stories/{{id}}/{path}", (string id, HttpContext http, IGrainFactory grains, IBlobStore blobs, CancellationToken cancel) =>
                 Download(id, http, grains, blobs, blobOf(id), contentType, cancel));
@@ -148,6 +149,20 @@ public static partial class StoryApi
         if (await grains.GetGrain<IQueueGrain>("farm").RemoveAsync(id, cancel) | scheduler.Cancel(id))
             record = await scheduler.SetStateAsync(id, StoryStates.Cancelled, record.StepsDone, null);
         return Results.Ok(StoryView.Of(record, []));
+    }
+
+    /// <summary>
+    /// The farm's silos: name, address, status, capacity, segments held, and which of the caller's stories each works on
+    /// (other tenants' stories are counted in the segments but never named).
+    /// </summary>
+    private static async Task<IResult> Silos(HttpContext http, IGrainFactory grains, FarmSilos silos, CancellationToken cancel)
+    {
+        string tenant = TenantOf(http);
+        var views = await silos.ListAsync(cancel);
+        var storyIds = views.SelectMany(v => v.Stories ?? []).Distinct().ToArray();
+        var records = await Task.WhenAll(storyIds.Select(id => grains.GetGrain<IStoryRecordGrain>(id).GetAsync(cancel)));
+        var own = records.Where(r => r?.Tenant == tenant).Select(r => r!.Id).ToHashSet();
+        return Results.Ok(new { silos = views.Select(v => v with { Stories = v.Stories?.Where(own.Contains).ToArray() }).ToArray() });
     }
 
     /// <summary>How often an idle events stream sends a comment line, so that proxies keep it open and a gone story is noticed.</summary>

@@ -19,7 +19,7 @@ namespace TttCluster.Gateway;
 /// was killed) are queued again; their coordinators resume from the last checkpoint, with the same bits.
 /// </summary>
 public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlobStore blobs, FarmSettings settings, StoryEvents events,
-    IHostApplicationLifetime lifetime, ILogger<StoryScheduler> log) : BackgroundService
+    FarmSilos silos, IHostApplicationLifetime lifetime, ILogger<StoryScheduler> log) : BackgroundService
 {
     /// <summary>How long the loop sleeps when nothing wakes it (a submission wakes it at once).</summary>
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
@@ -60,7 +60,9 @@ public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlo
         while (!stopping.IsCancellationRequested)
         {
             renders.RemoveAll(t => t.IsCompleted);
-            while (renders.Count < settings.ConcurrentStories && await queue.TakeAsync(stopping) is { } entry)
+            // A story is taken only while some silo takes work: without one its render would fail at once (silo processes
+            // still starting, or all of them dead and being replaced); it waits in the queue instead.
+            while (renders.Count < settings.ConcurrentStories && await silos.AnyWorkerAsync(stopping) && await queue.TakeAsync(stopping) is { } entry)
                 renders.Add(RenderAsync(entry, stopping));
             // Woken by a submission, a finished render, or the poll.
             var woken = _wake.WaitAsync(IdlePoll, stopping);

@@ -23,21 +23,12 @@ public sealed class ProcessCluster : IAsyncDisposable
     public const string CoordinatorSiloName = "coordinator";
 
     private readonly IHost _host;
-    private readonly IPEndPoint _primary;
-    private readonly string _modelPath;
-    private readonly string? _storage;   // Azure Table clustering when set
-    private readonly string _clusterId;
-    private readonly List<(string Name, Process Process)> _silos = new();
-    private readonly object _gate = new();
-    private int _nextSiloNumber;   // silo names are never reused: a silo that comes back joins as a new member
+    private readonly SiloProcesses _processes;
 
-    private ProcessCluster(IHost host, IPEndPoint primary, string modelPath, string? storage, string clusterId)
+    private ProcessCluster(IHost host, string modelPath, IReadOnlyList<string> clustering, string? storage)
     {
         _host = host;
-        _primary = primary;
-        _modelPath = modelPath;
-        _storage = storage;
-        _clusterId = clusterId;
+        _processes = new SiloProcesses(modelPath, clustering, storage, name => StateOf(name) == SiloState.Alive);
     }
 
     /// <summary>Calls grains from this process's silo (coordinators activate here).</summary>
@@ -50,15 +41,12 @@ public sealed class ProcessCluster : IAsyncDisposable
     {
         get
         {
-            lock (_gate) return _silos.Where(s => StateOf(s.Name) == SiloState.Alive).Select(s => s.Name).ToArray();
+            return _processes.All.Where(s => StateOf(s.Name) == SiloState.Alive).Select(s => s.Name).ToArray();
         }
     }
 
     /// <summary>The membership's view of silo process <paramref name="silo"/> (in start order).</summary>
-    public SiloState StateOf(int silo)
-    {
-        lock (_gate) return StateOf(_silos[silo].Name);
-    }
+    public SiloState StateOf(int silo) => StateOf(_processes.All[silo].Name);
 
     private SiloState StateOf(string name)
     {
@@ -68,20 +56,20 @@ public sealed class ProcessCluster : IAsyncDisposable
     }
 
     /// <summary>The ttt-silo program, next to this assembly (it is a project reference of every host).</summary>
-    public static string SiloProgram => Path.Combine(AppContext.BaseDirectory, "ttt-silo.dll");
+    public static string SiloProgram => SiloProcesses.SiloProgram;
 
     /// <param name="storage">A storage connection string: Azure Table clustering instead of development clustering.</param>
     public static async Task<ProcessCluster> StartAsync(ModelBundle model, string modelPath, int silos, CancellationToken cancel, string? storage = null)
     {
         if (silos < 1) throw new ArgumentOutOfRangeException(nameof(silos), silos, "--silos: expected at least 1");
-        if (!File.Exists(SiloProgram)) throw new FileNotFoundException($"the silo program is missing: {SiloProgram}");
         var primary = new IPEndPoint(IPAddress.Loopback, SiloHosts.FreePort());
         // In shared storage, a cluster of this render's own: it never mixes with a farm (or an earlier render) there.
         string clusterId = storage is null ? SiloSetup.DefaultClusterId : $"render-{Environment.ProcessId}-{DateTime.UtcNow:yyyyMMddHHmmss}";
         var clustering = storage is null ? SiloHosts.Loopback(primary.Port, SiloHosts.FreePort(), primary)
             : SiloHosts.AzureTable(storage, clusterId, primary.Port, SiloHosts.FreePort());
         var host = SiloHosts.Build(model, CoordinatorSiloName, capacity: 0, clustering);
-        var cluster = new ProcessCluster(host, primary, Path.GetFullPath(modelPath), storage, clusterId);
+        string[] clusteringArguments = storage is null ? ["--primary", primary.ToString()] : ["--cluster-id", clusterId];
+        var cluster = new ProcessCluster(host, modelPath, clusteringArguments, storage);
         try
         {
             await host.StartAsync(cancel);
@@ -97,46 +85,13 @@ public sealed class ProcessCluster : IAsyncDisposable
     }
 
     /// <summary>How to start ttt-silo with <paramref name="arguments"/>, its output redirected (the caller reads or drains it).</summary>
-    public static ProcessStartInfo SiloStartInfo(IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in arguments.Prepend(SiloProgram)) start.ArgumentList.Add(a);
-        return start;
-    }
+    public static ProcessStartInfo SiloStartInfo(IEnumerable<string> arguments) => SiloProcesses.SiloStartInfo(arguments);
 
     /// <summary>
     /// Starts one more silo process and waits until the membership holds it active: placements from then on use it. This
     /// is also how a silo comes back after it was declared dead: dead is final for a member, so it joins as a new one.
     /// </summary>
-    public async Task<string> AddSiloAsync(CancellationToken cancel)
-    {
-        string name;
-        lock (_gate) name = $"silo-{_nextSiloNumber++}";
-        string[] clustering = _storage is null ? ["--primary", _primary.ToString()] : ["--cluster-id", _clusterId];
-        var start = SiloStartInfo(["--name", name, "--model", _modelPath, .. clustering, "--parent-pid", Environment.ProcessId.ToString()]);
-        // The connection string holds the account key: through the environment, not the command line every user can read.
-        start.Environment["TTT_STORAGE"] = _storage ?? "";
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {SiloProgram}");
-        lock (_gate) _silos.Add((name, process));
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        try
-        {
-            // ttt-silo prints one line once it has joined; from then on nobody reads its output, so both pipes are drained.
-            string? line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            if (line is null || !line.Contains(" joined ", StringComparison.Ordinal))
-                throw new InvalidOperationException($"silo {name} exited before joining: {line} {await process.StandardError.ReadToEndAsync(cancel)}".Trim());
-            _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-            _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            while (StateOf(name) != SiloState.Alive) await Task.Delay(20, timeout.Token);   // our view of the table catches up
-            return name;
-        }
-        catch
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-    }
+    public Task<string> AddSiloAsync(CancellationToken cancel) => _processes.AddAsync(cancel);
 
     /// <summary>The operating system's id of a silo's process (tests stop it with SIGSTOP to play a hung silo).</summary>
     public int ProcessIdOf(int silo) => ProcessOf(silo).Id;
@@ -152,20 +107,13 @@ public sealed class ProcessCluster : IAsyncDisposable
         return process.ExitCode;
     }
 
-    private Process ProcessOf(int silo) { lock (_gate) return _silos[silo].Process; }
+    private Process ProcessOf(int silo) => _processes.ProcessOf(silo);
 
     public async ValueTask DisposeAsync()
     {
         // This silo leaves first, while the silo processes still answer: it hands its part of the grain directory to them
         // at once. Killed first, they would leave it waiting out the stop's timeout for partners that no longer answer.
         await SiloHosts.StopAndDisposeAsync(_host, TimeSpan.FromSeconds(5));
-        Process[] processes;
-        lock (_gate) processes = _silos.Select(s => s.Process).ToArray();
-        foreach (var process in processes)
-        {
-            try { if (!process.HasExited) process.Kill(entireProcessTree: true); await process.WaitForExitAsync(); }
-            catch (InvalidOperationException) { }
-            process.Dispose();
-        }
+        await _processes.DisposeAsync();
     }
 }

@@ -33,13 +33,13 @@ public sealed class SegmentGrain(ModelBundle model, ProgressRelay progress, Scan
 
     public override Task OnActivateAsync(CancellationToken cancel)
     {
-        count.Activated();
+        count.Activated(SegmentKeys.StoryOf(this.GetPrimaryKeyString()));
         return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancel)
     {
-        count.Deactivated();
+        count.Deactivated(SegmentKeys.StoryOf(this.GetPrimaryKeyString()));
         return Task.CompletedTask;
     }
 

@@ -12,7 +12,7 @@ namespace TttCluster.Grains;
 public sealed class SiloGrain(SiloIdentity silo, SegmentCount segments, ProgressRelay progress, ScanGroups groups) : Grain, ISiloGrain
 {
     Task<SiloWorkload> ISiloGrain.GetStatusAsync(CancellationToken cancel) =>
-        Task.FromResult(new SiloWorkload(silo.Name, silo.Capacity, segments.Active));
+        Task.FromResult(new SiloWorkload(silo.Name, silo.Capacity, segments.Active, segments.Stories));
 
     Task ISiloGrain.BeginStepAsync(SiloShare share, StepStart start, CancellationToken cancel) =>
         OnEach(share, async (segment, token) =>

@@ -32,7 +32,11 @@ public static class SiloSetup
         options.NumVotesForDeathDeclaration = 2;
         options.NumProbedSilos = 3;
         options.TableRefreshTimeout = TimeSpan.FromSeconds(2);
-        options.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
+        // A silo that stopped writing "I am alive" for NumMissedTableIAmAliveLimit periods is stale: a joining silo
+        // need not reach it, and one vote evicts it. A farm started again right after a crash finds its own dead entry
+        // in a shared membership table (Azure); it joins once that entry is stale: ~6 s here, ~30 s with 10 s periods.
+        options.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
+        options.NumMissedTableIAmAliveLimit = 3;
         options.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(10);
     }
 
@@ -80,11 +84,34 @@ public static class SiloSetup
     }
 }
 
-/// <summary>How many segment grains are active on this silo (a silo's status reports it).</summary>
+/// <summary>The segment grains active on this silo, by story (a silo's status reports them).</summary>
 public sealed class SegmentCount
 {
+    private readonly Dictionary<string, int> _byStory = new(StringComparer.Ordinal);
     private int _active;
+
     public int Active => Volatile.Read(ref _active);
-    public void Activated() => Interlocked.Increment(ref _active);
-    public void Deactivated() => Interlocked.Decrement(ref _active);
+
+    /// <summary>The stories with segments here now, in id order.</summary>
+    public string[] Stories
+    {
+        get { lock (_byStory) return _byStory.Keys.Order(StringComparer.Ordinal).ToArray(); }
+    }
+
+    public void Activated(string storyId)
+    {
+        lock (_byStory) _byStory[storyId] = _byStory.GetValueOrDefault(storyId) + 1;
+        Interlocked.Increment(ref _active);
+    }
+
+    public void Deactivated(string storyId)
+    {
+        lock (_byStory)
+        {
+            int left = _byStory.GetValueOrDefault(storyId) - 1;
+            if (left > 0) _byStory[storyId] = left;
+            else _byStory.Remove(storyId);
+        }
+        Interlocked.Decrement(ref _active);
+    }
 }

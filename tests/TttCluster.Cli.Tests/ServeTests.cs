@@ -4,6 +4,7 @@ using System.Text.Json;
 using TttCluster.Model;
 using TttCluster.Model.Sampling;
 using TttCluster.Rendering;
+using TttCluster.Storage;
 using TttCluster.Stories;
 
 namespace TttCluster.Cli.Tests;
@@ -17,9 +18,9 @@ public class ServeTests(ITestOutputHelper output)
         $"title: {title}\nseed: {seed}\nsettings: {{ steps: 150, guidance: 4.0 }}\nscenes:\n" +
         string.Concat(Enumerable.Range(0, 5).Select(k => $"  - text: \"{title}, scene {k}: Jerry slips past the cat.\"\n"));
 
-    private static (TttProcess Process, HttpClient Client) StartFarm(string data, string keys)
+    private static (TttProcess Process, HttpClient Client) StartFarm(string data, string keys, string[] storage)
     {
-        var farm = TttProcess.Start("serve", "--port", "0", "--data", data, "--keys", keys, "--concurrent", "2");
+        var farm = TttProcess.Start(["serve", "--port", "0", "--data", data, "--keys", keys, "--concurrent", "2", .. storage]);
         string line = farm.WaitForOutput(l => l.StartsWith("ttt serve: listening on "));
         string url = line["ttt serve: listening on ".Length..].Split(';')[0].Trim();
         var client = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromSeconds(30) };
@@ -31,19 +32,27 @@ public class ServeTests(ITestOutputHelper output)
         JsonDocument.Parse(await client.GetStringAsync($"v1/stories/{id}")).RootElement;
 
     /// <summary>
-    /// Two stories render; the farm's only process is killed with SIGKILL in the middle; a new process on the same data
-    /// folder takes both up again from their checkpoints, and their final latents are the local executor's, bit for bit.
+    /// Two stories render; every process of the farm is killed with SIGKILL in the middle; a new farm on the same data
+    /// folder, or the same Azure storage (Azurite, with a silo process rendering), takes both up again from their
+    /// checkpoints, and their final latents are the local executor's, bit for bit.
     /// </summary>
-    [Fact]
-    public async Task Serve_KilledMidRender_ResumesEveryStoryBitIdentical()
+    [Theory]
+    [InlineData("folder")]
+    [InlineData("azurite")]
+    public async Task Serve_KilledMidRender_ResumesEveryStoryBitIdentical(string storedIn)
     {
         string data = Directory.CreateTempSubdirectory("ttt-serve-kill-").FullName;
         string keys = Path.Combine(data, "keys");
         File.WriteAllText(keys, $"studio {Key}\n");
         string[] stories = [Story("First", 3), Story("Second", 4)];
+        await using var azurite = storedIn == "azurite" ? await TttCluster.Storage.Tests.AzuriteProcess.StartAsync() : null;
+        // On Azurite the farm also runs a silo process, so the kill takes out a farm of two processes.
+        string[] storage = azurite is null ? [] : ["--storage", azurite.ConnectionString, "--silos", "1"];
+        IBlobStore blobs = azurite is null ? new FolderBlobStore(Path.Combine(data, "blobs"))
+            : await AzureBlobStore.CreateAsync(azurite.ConnectionString, "tttcluster");
         try
         {
-            var (first, client) = StartFarm(data, keys);
+            var (first, client) = StartFarm(data, keys, storage);
             var ids = new List<string>();
             using (first)
             using (client)
@@ -66,14 +75,14 @@ public class ServeTests(ITestOutputHelper output)
             // Both were mid-render: each has a checkpoint past its first steps, and neither is done.
             foreach (string id in ids)
             {
-                string checkpoint = Path.Combine(data, "blobs", "checkpoints", id);
-                Assert.True(File.Exists(checkpoint), $"no checkpoint for {id} after the kill");
-                int step = BitConverter.ToInt32(File.ReadAllBytes(checkpoint), 8);
+                byte[]? checkpoint = await blobs.ReadAsync($"checkpoints/{id}", CancellationToken.None);
+                Assert.True(checkpoint is not null, $"no checkpoint for {id} after the kill");
+                int step = BitConverter.ToInt32(checkpoint, 8);
                 output.WriteLine($"{id}: killed with its checkpoint at step {step + 1} of 150");
                 Assert.InRange(step, 3, 149);
             }
 
-            var (second, again) = StartFarm(data, keys);
+            var (second, again) = StartFarm(data, keys, storage);
             using (second)
             using (again)
             {
@@ -94,8 +103,100 @@ public class ServeTests(ITestOutputHelper output)
                     for (int j = 0; j < local.Length; j++)
                         Assert.True(BitConverter.SingleToInt32Bits(local[j]) == BitConverter.SingleToInt32Bits(farm[j]),
                             $"story {ids[i]}: latent {j} is {farm[j]:R} after the kill and restart; the local executor gives {local[j]:R}");
-                    Assert.False(File.Exists(Path.Combine(data, "blobs", "checkpoints", ids[i])));   // done: the checkpoint went
+                    Assert.Null(await blobs.ReadAsync($"checkpoints/{ids[i]}", CancellationToken.None));   // done: the checkpoint went
                 }
+            }
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    /// <summary>The process of the farm's silo process named <paramref name="silo"/>: a child whose command line names it and the farm as its parent.</summary>
+    private static int SiloProcessOf(int farmPid, string silo)
+    {
+        foreach (string folder in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(folder), out int pid)) continue;
+            string[] words;
+            try { words = File.ReadAllText(Path.Combine(folder, "cmdline")).Split('\0'); }
+            catch (IOException) { continue; }
+            catch (UnauthorizedAccessException) { continue; }
+            int name = Array.IndexOf(words, "--name"), parent = Array.IndexOf(words, "--parent-pid");
+            if (name >= 0 && parent >= 0 && words[name + 1] == silo && words[parent + 1] == farmPid.ToString()) return pid;
+        }
+        throw new InvalidOperationException($"no process of silo {silo} under the farm {farmPid}");
+    }
+
+    private static async Task<JsonElement[]> SilosAsync(HttpClient client) =>
+        JsonDocument.Parse(await client.GetStringAsync("v1/silos")).RootElement.GetProperty("silos").EnumerateArray().ToArray();
+
+    private static async Task<JsonElement[]> WaitForSilosAsync(HttpClient client, Func<JsonElement[], bool> condition, string what)
+    {
+        var until = DateTime.UtcNow.AddSeconds(60);
+        JsonElement[] silos;
+        while (!condition(silos = await SilosAsync(client)))
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException($"{what}: still {string.Join(", ", silos.Select(s => s.ToString()))}");
+            await Task.Delay(100);
+        }
+        return silos;
+    }
+
+    private static bool Has(JsonElement[] silos, string name, string status) =>
+        silos.Any(s => s.GetProperty("name").GetString() == name && s.GetProperty("status").GetString() == status);
+
+    /// <summary>
+    /// `ttt serve --silos 2`: two silo processes render while the farm's own silo only coordinates; one is killed with
+    /// SIGKILL mid-render: the story still ends with the local executor's bits, /v1/silos shows the dead silo, and the
+    /// farm starts a replacement that joins.
+    /// </summary>
+    [Fact]
+    public async Task Serve_WithSiloProcesses_ReplacesOneKilledMidRender_AndTheStoryEndsBitIdentical()
+    {
+        string data = Directory.CreateTempSubdirectory("ttt-serve-silos-").FullName;
+        string keys = Path.Combine(data, "keys");
+        File.WriteAllText(keys, $"studio {Key}\n");
+        string story = Story("Silos", 7);
+        try
+        {
+            var (farm, client) = StartFarm(data, keys, ["--silos", "2"]);
+            using (farm)
+            using (client)
+            {
+                var silos = await WaitForSilosAsync(client, s => Has(s, "worker-0", "active") && Has(s, "worker-1", "active"), "both silo processes active");
+                var gateway = silos.Single(s => s.GetProperty("name").GetString() == "gateway");
+                Assert.Equal(0, gateway.GetProperty("capacity").GetInt32());   // it coordinates; the silo processes render
+                var response = await client.PostAsync("v1/stories", new StringContent(story, Encoding.UTF8, "application/yaml"));
+                Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+                string id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+
+                // Mid-render: both silos hold segments of the story (its id is shown to its own tenant).
+                await WaitForSilosAsync(client, s => s.Count(v => v.GetProperty("stories") is { ValueKind: JsonValueKind.Array } ids
+                    && ids.EnumerateArray().Any(x => x.GetString() == id)) == 2, "both silos working on the story");
+                while ((await Get(client, id)).GetProperty("stepsDone").GetInt32() < 3) await Task.Delay(20);
+                int victim = SiloProcessOf(farm.Id, "worker-0");
+                System.Diagnostics.Process.GetProcessById(victim).Kill();
+                output.WriteLine($"killed worker-0 (process {victim}) at step {(await Get(client, id)).GetProperty("stepsDone").GetInt32()}");
+
+                await WaitForSilosAsync(client, s => Has(s, "worker-0", "dead") && Has(s, "worker-2", "active"), "worker-0 dead and a replacement active");
+                var until = DateTime.UtcNow.AddSeconds(120);
+                JsonElement end;
+                while ((end = await Get(client, id)).GetProperty("state").GetString() is not ("done" or "failed") && DateTime.UtcNow < until)
+                    await Task.Delay(100);
+                Assert.Equal("done", end.GetProperty("state").GetString());
+
+                string latentsPath = Path.Combine(data, "latents.safetensors");
+                File.WriteAllBytes(latentsPath, await client.GetByteArrayAsync($"v1/stories/{id}/latents"));
+                var model = ModelBundle.Load(Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors"));
+                var request = StoryRequests.ToRequest(StoryParser.Parse(Encoding.UTF8.GetBytes(story), "story", StoryRequests.LimitsFor(model)));
+                float[] local = new LatentSampler(model).Sample(request, null, null, CancellationToken.None);
+                float[] rendered = LatentsFile.Read(latentsPath);
+                Assert.Equal(local.Length, rendered.Length);
+                for (int j = 0; j < local.Length; j++)
+                    Assert.True(BitConverter.SingleToInt32Bits(local[j]) == BitConverter.SingleToInt32Bits(rendered[j]),
+                        $"latent {j} is {rendered[j]:R} after a silo process died mid-render; the local executor gives {local[j]:R}");
             }
         }
         finally

@@ -62,6 +62,9 @@ internal sealed partial class TttProcess : IDisposable
         throw new TimeoutException($"no matching line on {stream}; it printed:\n{string.Join('\n', seen)}\nstderr:\n{string.Join('\n', _stderrSeen.Concat(_stderr))}");
     }
 
+    /// <summary>The process's id (`env` executes dotnet in its own place, so this is the program's id).</summary>
+    public int Id => _process.Id;
+
     /// <summary>What a terminal's Ctrl-C sends. Returns false when the process had already exited and been reaped.</summary>
     public bool Interrupt()
     {

@@ -1,7 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TttCluster.Gateway;
+using TttCluster.Grains;
 
 namespace TttCluster.Cli.Commands;
 
@@ -12,8 +14,8 @@ public static class ServeCommand
     public const string DefaultDataFolder = "farm-data";
 
     public static readonly CliCommand Command = new("serve",
-        "serve [--port N] [--listen IP] [--data DIR] [--keys FILE] [--concurrent N] [--model FILE]",
-        "run the render farm on this machine: the HTTP API (/v1) and a silo, stories kept in a folder",
+        "serve [--port N] [--listen IP] [--data DIR | --storage CONNSTR] [--keys FILE] [--concurrent N] [--silos N] [--silo-port P] [--model FILE]",
+        "run the render farm: the HTTP API (/v1) and a silo, stories kept in a folder or in Azure Storage",
         $"""
         Stories submitted to the API are stored in the data folder before they are accepted, render on the silo (up to
         --concurrent at once, by priority and fairly between tenants) and their videos stay there. Stop the farm with
@@ -21,13 +23,20 @@ public static class ServeCommand
         from its last finished step. Every /v1 call needs "Authorization: Bearer KEY". Keys come from --keys (lines
         "TENANT KEY"); without it the farm makes a random key for tenant "default" on its first start and keeps it in
         DIR/api-keys. The OpenAPI document is at /openapi/v1.json; /healthz and /readyz need no key.
+        With --storage (or TTT_STORAGE, which keeps the account key off the command line) story records go to the
+        account's tables, checkpoints and videos to its blobs (container "{FarmSettings.BlobContainer}"), and the cluster's
+        membership to its tables: ttt-silo processes join with the same storage. Without it, ttt-silo processes on this
+        machine join with --primary 127.0.0.1:PORT, the silo port printed at start (fixed with --silo-port).
         """,
         [
             new("--port", "N", "the HTTP port, 0 to 65535 (default 8080; 0: any free port)"),
             new("--listen", "IP", "the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)"),
-            new("--data", "DIR", $"where stories, checkpoints and videos are kept (default ./{DefaultDataFolder})"),
+            new("--data", "DIR", $"where stories, checkpoints and videos are kept (default ./{DefaultDataFolder}; with --storage: keys and scratch only)"),
             new("--keys", "FILE", "API keys, lines \"TENANT KEY\" (default: a key made on first start, in DIR/api-keys)"),
+            new("--storage", "CONNSTR", "an Azure Storage connection string (Azurite locally) instead of the folder; also TTT_STORAGE"),
             new("--concurrent", "N", "stories rendered at once, 1 to 16 (default 2)"),
+            new("--silos", "N", "silo processes to start, 0 to 64, restarted when one dies; with any, this process only coordinates (default 0)"),
+            new("--silo-port", "P", "this process's silo port, for ttt-silo --primary (default: a free port)"),
             StoryLoading.ModelOption,
         ],
         Run);
@@ -44,7 +53,15 @@ public static class ServeCommand
         string? keysFile = a.Optional("--keys");
         if (keysFile is not null) OutputFiles.CheckReadable("--keys", keysFile, "a file of lines \"TENANT KEY\"");
         int concurrent = a.OptionalInt("--concurrent", 1, 16) ?? 2;
-        var model = StoryLoading.LoadModel(a.Optional("--model"));
+        int siloProcesses = a.OptionalInt("--silos", 0, 64) ?? 0;
+        int siloPort = a.OptionalInt("--silo-port", 0, 65535) ?? 0;
+        string? storage = a.Optional("--storage") ?? Environment.GetEnvironmentVariable("TTT_STORAGE");
+        if (string.IsNullOrWhiteSpace(storage)) storage = null;
+        if (storage is not null && SiloHosts.StorageConnectionProblem(storage) is { } problem)
+            throw new CliException($"--storage: expected an Azure Storage connection string (\"UseDevelopmentStorage=true\" for Azurite), but it {problem}");
+        string? modelOption = a.Optional("--model");
+        var model = StoryLoading.LoadModel(modelOption);
+        string modelPath = Path.GetFullPath(modelOption ?? StoryLoading.DefaultModelPath);
         try
         {
             Directory.CreateDirectory(data);
@@ -54,7 +71,7 @@ public static class ServeCommand
             throw new CliException($"--data: cannot make the folder {data}: {e.Message}");
         }
 
-        var settings = new FarmSettings(listen, port, data, keysFile, concurrent);
+        var settings = new FarmSettings(listen, port, data, keysFile, concurrent, storage, siloProcesses, siloPort, modelPath);
         ApiKeys keys;
         try
         {
@@ -64,7 +81,15 @@ public static class ServeCommand
         {
             throw new CliException($"--keys: {e.Message}");
         }
-        var app = FarmServer.Build(settings, model, keys, LogLevel.Warning);
+        WebApplication app;
+        try
+        {
+            app = FarmServer.Build(settings, model, keys, LogLevel.Warning);
+        }
+        catch (Azure.RequestFailedException e)
+        {
+            throw new CliException($"--storage: the storage account does not answer as expected: {e.Message}");
+        }
         return Serve(app, settings, keys, context).GetAwaiter().GetResult();
     }
 
@@ -73,7 +98,10 @@ public static class ServeCommand
         await app.StartAsync(context.Interrupts.StopRequested);
         string where = string.Join(", ", app.Urls);
         string keysFrom = settings.KeysFile ?? settings.GeneratedKeysFile;
-        context.Output.WriteLine($"ttt serve: listening on {where}; data in {settings.DataDirectory}; {keys.Count} API key(s) in {keysFrom}");
+        string storedIn = settings.Storage is null ? $"data in {settings.DataDirectory}" : $"stories in Azure Storage (container {FarmSettings.BlobContainer})";
+        context.Output.WriteLine($"ttt serve: listening on {where}; {storedIn}; {keys.Count} API key(s) in {keysFrom}");
+        var silos = app.Services.GetRequiredService<FarmSilos>();
+        context.Output.WriteLine($"ttt serve: silos join with: ttt-silo {string.Join(' ', silos.JoinArguments)}{(settings.Storage is null ? "" : " (and TTT_STORAGE)")}");
         context.Output.Flush();
         try
         {
