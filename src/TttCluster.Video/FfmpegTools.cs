@@ -48,11 +48,14 @@ public static class FfmpegTools
         // directory cannot redirect the run either.
         var options = new FFOptions { BinaryFolder = Path.GetDirectoryName(path) ?? "" };
         string runs = tool == "ffprobe" ? GlobalFFOptions.GetFFProbeBinaryPath(options) : GlobalFFOptions.GetFFMpegBinaryPath(options);
-        if (!string.Equals(Path.GetFullPath(runs), path, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
-            throw new VideoEncodingException(
-                $"{tool} was found at {path}, but FFMpegCore would run {runs} from that folder; name the program {tool} in its own folder " +
-                $"(set {OverrideVariable(tool)} to such a file)");
-        return options;
+        if (Path.IsPathRooted(runs) && string.Equals(Path.GetFullPath(runs), path, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+            return options;
+        // FFMpegCore answers with the bare name when the folder has no such file: it would then search PATH itself.
+        string instead = Path.IsPathRooted(runs)
+            ? $"FFMpegCore would run {runs} instead"
+            : $"FFMpegCore finds no file named {tool} in {options.BinaryFolder} (it would run whatever {runs} is on PATH)";
+        throw new VideoEncodingException(
+            $"{tool} was found at {path}, but {instead}; name the program {tool} in its own folder (set {OverrideVariable(tool)} to such a file)");
     }
 
     private static string? SearchPath(string tool)
