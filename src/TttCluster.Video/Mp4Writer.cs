@@ -212,7 +212,9 @@ public sealed class Mp4Writer : IDisposable
     /// <summary>
     /// One ffmpeg run through FFMpegCore: frames go from <see cref="TryQueue"/> through a small bounded queue to the
     /// frame enumeration FFMpegCore pulls from (on a pool thread: it reads through a synchronous IEnumerator, so a
-    /// blocking queue is what it needs) and writes into ffmpeg's input pipe.
+    /// blocking queue is what it needs) and writes into ffmpeg's input pipe. On Linux that pipe is a Unix socket,
+    /// which ffmpeg before 8.0 takes for seekable; the rawvideo demuxer never seeks, so no frame is lost (the tests
+    /// decode the output back, and compare it with ffmpeg fed on stdin).
     /// </summary>
     private sealed class Encoder : IDisposable
     {
@@ -228,6 +230,8 @@ public sealed class Mp4Writer : IDisposable
         private readonly CancellationTokenSource _kill = new();
         private readonly CancellationTokenSource _ended = new();
         private readonly Task<FFMpegResult> _run;
+        /// <summary>Signals <see cref="Ended"/>; once it has run, nothing touches this encoder's resources any more.</summary>
+        private readonly Task _signalEnded;
         private int _framesSent;
 
         public Encoder(VideoSpec spec, string temporaryPath, FFOptions options)
@@ -250,7 +254,7 @@ public sealed class Mp4Writer : IDisposable
                 .CancellableThrough(_kill.Token, TimeSpan.Zero);
             // On a pool thread: FFMpegCore builds the command line from the first frame, which has not been written yet.
             _run = Task.Run(() => processor.ProcessAsynchronously(throwOnError: true, options));
-            _run.ContinueWith(_ => _ended.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _signalEnded = _run.ContinueWith(_ => _ended.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
         /// <summary>Cancelled once ffmpeg's run has ended, however it ended.</summary>
@@ -287,7 +291,7 @@ public sealed class Mp4Writer : IDisposable
         public void EndOfFrames() => _queue.CompleteAdding();
 
         /// <summary>Waits for the run to end, however it ends (its outcome is in <see cref="Failure"/>).</summary>
-        public void WaitForExit() => ((IAsyncResult)_run).AsyncWaitHandle.WaitOne();
+        public void WaitForExit() => ((IAsyncResult)_signalEnded).AsyncWaitHandle.WaitOne();
 
         public void Kill()
         {
@@ -305,7 +309,7 @@ public sealed class Mp4Writer : IDisposable
         public void Stop()
         {
             Kill();
-            ((IAsyncResult)_run).AsyncWaitHandle.WaitOne(ExitGrace);
+            ((IAsyncResult)_signalEnded).AsyncWaitHandle.WaitOne(ExitGrace);
         }
 
         /// <summary>The registry's stop, for a process quitting at once.</summary>
@@ -324,7 +328,7 @@ public sealed class Mp4Writer : IDisposable
         public void Dispose()
         {
             // A run that outlived its grace period may still touch these; leave them to the garbage collector then.
-            if (!_run.IsCompleted) return;
+            if (!_signalEnded.IsCompleted) return;
             _kill.Dispose();
             _ended.Dispose();
             _queue.Dispose();
