@@ -1,8 +1,11 @@
+using FFMpegCore;
+
 namespace TttCluster.Video;
 
 /// <summary>
 /// Finds the ffmpeg and ffprobe programs. An environment variable TTT_&lt;TOOL&gt; (TTT_FFMPEG, TTT_FFPROBE) names
 /// the program exactly and wins over PATH, so a deployment can pin a build and a test can make the tool "missing".
+/// FFMpegCore runs the programs; <see cref="OptionsFor"/> points it at the one found here.
 /// </summary>
 public static class FfmpegTools
 {
@@ -29,6 +32,30 @@ public static class FfmpegTools
                 : throw new VideoEncodingException($"{tool} not found at {overridePath} (set by {variable}); {InstallHint}, or unset {variable}");
         }
         return SearchPath(tool) ?? throw new VideoEncodingException($"{tool} not found on PATH; {InstallHint}");
+    }
+
+    /// <summary>
+    /// FFMpegCore options that run exactly the <paramref name="tool"/> <see cref="Find"/> returns. Per-run options,
+    /// not <see cref="GlobalFFOptions"/>: ffmpeg and ffprobe may be pinned to different folders, and the lookup reads
+    /// the environment on every call. Throws <see cref="VideoEncodingException"/> when the tool is missing, or when
+    /// FFMpegCore would run another file than the one found (it runs "&lt;folder&gt;/ffmpeg", so a pinned program under
+    /// another name, or an x64/ffmpeg beside it, would silently be swapped).
+    /// </summary>
+    internal static FFOptions OptionsFor(string tool)
+    {
+        string path = Find(tool);
+        // Fresh options rather than a clone of GlobalFFOptions.Current, so an ffmpeg.config.json lying in the working
+        // directory cannot redirect the run either.
+        var options = new FFOptions { BinaryFolder = Path.GetDirectoryName(path) ?? "" };
+        string runs = tool == "ffprobe" ? GlobalFFOptions.GetFFProbeBinaryPath(options) : GlobalFFOptions.GetFFMpegBinaryPath(options);
+        if (Path.IsPathRooted(runs) && string.Equals(Path.GetFullPath(runs), path, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+            return options;
+        // FFMpegCore answers with the bare name when the folder has no such file: it would then search PATH itself.
+        string instead = Path.IsPathRooted(runs)
+            ? $"FFMpegCore would run {runs} instead"
+            : $"FFMpegCore finds no file named {tool} in {options.BinaryFolder} (it would run whatever {runs} is on PATH)";
+        throw new VideoEncodingException(
+            $"{tool} was found at {path}, but {instead}; name the program {tool} in its own folder (set {OverrideVariable(tool)} to such a file)");
     }
 
     private static string? SearchPath(string tool)

@@ -1,7 +1,7 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using FFMpegCore;
+using FFMpegCore.Exceptions;
 
 namespace TttCluster.Video;
 
@@ -18,75 +18,63 @@ namespace TttCluster.Video;
 /// <param name="DurationSeconds">The container's duration in seconds.</param>
 public sealed record FfprobeInfo(string Codec, int Width, int Height, string PixelFormat, int Frames, double FrameRate, double DurationSeconds)
 {
-    /// <summary>Probes <paramref name="path"/> with ffprobe; throws <see cref="VideoEncodingException"/> when ffprobe fails or is missing.</summary>
+    /// <summary>
+    /// ffprobe's options beyond the streams and format FFMpegCore always asks for: decode the first video stream to
+    /// count its frames (nb_read_frames), and list only that stream.
+    /// </summary>
+    private const string CountFirstVideoStream = "-count_frames -select_streams v:0";
+
+    /// <summary>
+    /// Probes <paramref name="path"/> with ffprobe (through FFMpegCore). Throws <see cref="VideoEncodingException"/>
+    /// naming the file when ffprobe is missing, there is no such file, ffprobe fails (with its stderr tail), or the
+    /// file has no video stream whose frames ffprobe could count.
+    /// </summary>
     public static FfprobeInfo Read(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string ffprobePath = FfmpegTools.Find("ffprobe");
-        var startInfo = new ProcessStartInfo(ffprobePath)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in (string[])["-v", "error", "-select_streams", "v:0", "-count_frames",
-                     "-show_entries", "stream=codec_name,width,height,pix_fmt,nb_read_frames,r_frame_rate:format=duration",
-                     "-of", "json", path])
-            startInfo.ArgumentList.Add(argument);
-
-        using var process = new Process { StartInfo = startInfo };
+        FFOptions options = FfmpegTools.OptionsFor("ffprobe");
+        IMediaAnalysis analysis;
         try
         {
-            process.Start();
+            analysis = FFProbe.Analyse(path, options, CountFirstVideoStream);
         }
-        catch (Win32Exception e)
+        catch (FileNotFoundException e)
         {
-            throw new VideoEncodingException($"could not start {ffprobePath}: {e.Message}; {FfmpegTools.InstallHint}", "", e);
+            // FFMpegCore checks before starting ffprobe; our message names the file in the same form as every other.
+            throw new VideoEncodingException($"{path}: expected a video file to probe, found no file there", "", e);
         }
-        // Both pipes read concurrently: reading one to the end while ffprobe blocks on the other would deadlock.
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        string json = stdout.GetAwaiter().GetResult();
-        string errors = stderr.GetAwaiter().GetResult().Trim();
-        if (process.ExitCode != 0)
-            throw new VideoEncodingException($"{path}: ffprobe failed with exit code {process.ExitCode}", errors);
-        return Parse(path, json);
+        catch (FFProbeProcessException e)
+        {
+            throw new VideoEncodingException($"{path}: ffprobe failed with exit code {e.ExitCode}", StandardErrorTail.Of(e.StandardError), e);
+        }
+        catch (FFMpegException e)
+        {
+            // Anything else FFMpegCore reports about the run (ffprobe would not start, its output was not JSON).
+            throw new VideoEncodingException($"{path}: ffprobe could not be run or read: {e.Message}", "", e);
+        }
+        return FromAnalysis(path, analysis);
     }
 
-    /// <summary>Reads ffprobe's JSON (-of json with the entries <see cref="Read"/> asks for).</summary>
-    internal static FfprobeInfo Parse(string path, string json)
+    /// <summary>Takes the fields from FFMpegCore's analysis, refusing a file without a countable video stream.</summary>
+    private static FfprobeInfo FromAnalysis(string path, IMediaAnalysis analysis)
     {
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            JsonElement root = document.RootElement;
-            if (!root.TryGetProperty("streams", out JsonElement streams) || streams.GetArrayLength() == 0)
-                throw new VideoEncodingException($"{path}: ffprobe found no video stream");
-            JsonElement stream = streams[0];
-            return new FfprobeInfo(
-                Codec: stream.GetProperty("codec_name").GetString() ?? "",
-                Width: stream.GetProperty("width").GetInt32(),
-                Height: stream.GetProperty("height").GetInt32(),
-                PixelFormat: stream.GetProperty("pix_fmt").GetString() ?? "",
-                // ffprobe writes counts and durations as JSON strings.
-                Frames: int.Parse(stream.GetProperty("nb_read_frames").GetString() ?? "", CultureInfo.InvariantCulture),
-                FrameRate: ParseRational(stream.GetProperty("r_frame_rate").GetString() ?? ""),
-                DurationSeconds: double.Parse(root.GetProperty("format").GetProperty("duration").GetString() ?? "", CultureInfo.InvariantCulture));
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
-        {
-            throw new VideoEncodingException($"{path}: unexpected ffprobe output ({e.Message}): {json}", "", e);
-        }
-    }
-
-    /// <summary>"16/1" as 16.0; ffprobe writes rates as exact fractions (NTSC's is 30000/1001).</summary>
-    private static double ParseRational(string text)
-    {
-        int slash = text.IndexOf('/');
-        if (slash < 0) return double.Parse(text, CultureInfo.InvariantCulture);
-        double numerator = double.Parse(text.AsSpan(0, slash), CultureInfo.InvariantCulture);
-        double denominator = double.Parse(text.AsSpan(slash + 1), CultureInfo.InvariantCulture);
-        return denominator == 0 ? 0 : numerator / denominator;
+        VideoStream video = analysis.PrimaryVideoStream
+            ?? throw new VideoEncodingException($"{path}: expected a video stream, found none among its {analysis.Format.StreamCount} stream(s)");
+        // FFMpegCore has no property for the decoded frame count; it keeps the fields it does not model, as ffprobe wrote them.
+        FFProbeStream raw = analysis.Raw.Streams.First(stream => stream.Index == video.Index);
+        string counted = raw.ExtensionData.TryGetValue("nb_read_frames", out JsonElement value) ? value.ToString() : "";
+        if (!int.TryParse(counted, NumberStyles.None, CultureInfo.InvariantCulture, out int frames))
+            throw new VideoEncodingException(
+                $"{path}: expected ffprobe to count the frames of video stream {video.Index} (nb_read_frames), found {(counted.Length == 0 ? "no count" : $"'{counted}'")}");
+        if (video.Width is not int width || video.Height is not int height)
+            throw new VideoEncodingException($"{path}: expected a frame size for video stream {video.Index}, ffprobe reported none");
+        return new FfprobeInfo(
+            Codec: video.CodecName ?? "",
+            Width: width,
+            Height: height,
+            PixelFormat: video.PixelFormat ?? "",
+            Frames: frames,
+            FrameRate: video.RealFrameRate,
+            DurationSeconds: analysis.Format.Duration.TotalSeconds);
     }
 }

@@ -47,6 +47,25 @@ public sealed class Mp4WriterTests : IDisposable
     }
 
     [Fact]
+    public void Mp4Writer_EncodesWithTheSettingsOfTheFormerCommandLine()
+    {
+        // Moving to FFMpegCore must not change the video: same encoder settings (CRF 18, preset medium, yuv420p),
+        // same boxes, same frames as ffmpeg run by hand with the command line the writer used to build itself.
+        string written = _dir.File("scene.mp4"), byHand = _dir.File("by-hand.mp4");
+        WriteScene(written, Scene);
+        X264Settings.EncodeByHand(byHand, Scene, Enumerable.Range(0, Scene.FrameCount).Select(t => TestFrames.MovingGradient(Scene.Width, Scene.Height, t)));
+
+        string settings = X264Settings.Read(written);
+        _output.WriteLine(settings);
+        Assert.Contains("crf=18.0", settings);
+        Assert.Equal(X264Settings.Read(byHand), settings);
+        Assert.Equal(FfprobeInfo.Read(byHand), FfprobeInfo.Read(written));
+        Assert.Equal(Mp4Boxes.TopLevelTypes(byHand), Mp4Boxes.TopLevelTypes(written));
+        // The pictures are the same bits: only the muxer's metadata may differ.
+        Assert.Equal(FfmpegDecoder.DecodeRgb24(byHand, Scene.Width, Scene.Height), FfmpegDecoder.DecodeRgb24(written, Scene.Width, Scene.Height));
+    }
+
+    [Fact]
     public void Mp4Writer_DecodesBackToTheFramesWritten()
     {
         string path = _dir.File("scene.mp4");
@@ -158,6 +177,43 @@ public sealed class Mp4WriterTests : IDisposable
         // A completed write replaces it.
         WriteScene(path, Scene);
         Assert.Equal(48, FfprobeInfo.Read(path).Frames);
+    }
+
+    [Fact]
+    public void Dispose_BeforeAnyFrameLeavesNothing()
+    {
+        // ffmpeg starts with the first frame; a writer given none must still clean up and not hang.
+        string path = _dir.File("scene.mp4");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (Mp4Writer.Start(path, Scene))
+        {
+        }
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"Dispose took {clock.Elapsed}");
+        Assert.Empty(_dir.FileNames());
+    }
+
+    [Fact]
+    public void WriteFrame_ReusedBufferKeepsEachFrameAsWritten()
+    {
+        // Frames are queued for ffmpeg; the caller's buffer (StoryRenderer reuses its own) must be copied, not kept.
+        string path = _dir.File("scene.mp4");
+        var buffer = new byte[Scene.FrameBytes];
+        using (var writer = Mp4Writer.Start(path, Scene))
+        {
+            for (int t = 0; t < Scene.FrameCount; t++)
+            {
+                TestFrames.MovingGradient(Scene.Width, Scene.Height, t).CopyTo(buffer, 0);
+                writer.WriteFrame(buffer);
+                Array.Clear(buffer);
+            }
+            writer.Complete();
+        }
+        List<byte[]> decoded = FfmpegDecoder.DecodeRgb24(path, Scene.Width, Scene.Height);
+        for (int t = 0; t < Scene.FrameCount; t++)
+        {
+            double error = TestFrames.MeanAbsoluteError(TestFrames.MovingGradient(Scene.Width, Scene.Height, t), decoded[t]);
+            Assert.True(error < 8, $"frame {t}: mean abs error {error:F2} levels (limit 8)");
+        }
     }
 
     [Fact]
