@@ -254,6 +254,28 @@ public class ClientTests(ClientFarm fixture, ITestOutputHelper output) : IClassF
         AssertResumedWhole(handler, updates, 6);
     }
 
+    /// <summary>
+    /// The cut connection is only taken up again once the story is done: the farm still keeps its events, and the
+    /// watch gets every one it missed, not only the final state.
+    /// </summary>
+    [Fact]
+    public async Task Watch_ResumedAfterTheStoryEnded_StillGetsEveryEventItMissed()
+    {
+        using var observer = Client(Farm.KeyA);
+        string? id = null;
+        var handler = new CuttingHandler(cutAfterBytes: 1_500, abort: true)
+        {
+            BeforeResuming = async () =>
+            {
+                while (!(await observer.GetAsync(id!)).IsFinal) await Task.Delay(50);
+            },
+        };
+        using var client = Client(Farm.KeyA, handler);
+        id = (await client.SubmitAsync(Story("Late", 2, 3, 5))).Id;
+        var updates = await WatchToEndAsync(client, id);
+        AssertResumedWhole(handler, updates, 3);
+    }
+
     private void AssertResumedWhole(CuttingHandler handler, List<StoryUpdate> updates, int steps)
     {
         output.WriteLine($"{updates.Count} updates; events requests with Last-Event-ID: {string.Join(", ", handler.EventsRequests.Select(i => i ?? "none"))}");
