@@ -238,6 +238,23 @@ public class ClientTests(ClientFarm fixture, ITestOutputHelper output) : IClassF
         Assert.Equal(409, e.Status);
     }
 
+    /// <summary>A watch of a farm that never answered (nothing listens there) fails at once, like any other call.</summary>
+    [Fact]
+    public async Task Watch_OfAFarmThatNeverAnswered_FailsAtOnce()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();   // a port that was free a moment ago, now refused
+        using var client = new TttClient(new Uri($"http://127.0.0.1:{port}"), Farm.KeyA) { ReconnectDelay = TimeSpan.FromMilliseconds(20) };
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("s_0123456789abcdef"));
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await Assert.ThrowsAsync<HttpRequestException>(async () =>
+        {
+            await foreach (var _ in client.WatchAsync("s_0123456789abcdef", patience.Token)) { }
+        });
+    }
+
     /// <summary>
     /// The first events stream is cut partway (after 1,500 bytes: inside an event, most likely) while the story
     /// renders; the SDK connects again with the last event id it saw and the watch goes on as if nothing happened.
