@@ -73,6 +73,7 @@ public sealed class TttClient : IDisposable
     public async IAsyncEnumerable<StoryUpdate> WatchAsync(string id, [EnumeratorCancellation] CancellationToken cancel = default)
     {
         string? lastEventId = null;
+        bool answered = false;   // whether the farm has answered this watch once
         while (true)
         {
             var updates = new List<StoryUpdate>();
@@ -84,9 +85,11 @@ public sealed class TttClient : IDisposable
                 if (lastEventId is not null) request.Headers.Add("Last-Event-ID", lastEventId);
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel);
             }
-            catch (HttpRequestException) when (!cancel.IsCancellationRequested)
+            catch (HttpRequestException) when (answered && !cancel.IsCancellationRequested)
             {
-                // The farm is not answering (restarting?): try again shortly.
+                // The farm answered before and is not answering now (restarting?): try again shortly. One that never
+                // answered is more likely not there at all (a wrong address): that fails at once, as every other call
+                // does, rather than wait forever without a word (`ttt watch` against a wrong --server hung).
             }
             if (response is null)
             {
@@ -95,6 +98,7 @@ public sealed class TttClient : IDisposable
             }
             using (response)
             {
+                answered = true;
                 if (!response.IsSuccessStatusCode) throw await ProblemAsync(response, cancel);
                 var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel));
                 var stream = ServerSentEvents.ReadAsync(reader, cancel).GetAsyncEnumerator(cancel);

@@ -198,6 +198,12 @@ public static partial class StoryApi
         var segments = StoryStates.IsFinal(record.State) ? [] : await grains.GetGrain<IStoryGrain>(id).GetSegmentsAsync(cancel);
         await Send(null, "state", StoryView.Of(record, segments));
         bool ended = StoryStates.IsFinal(record.State);
+        // A client that lost its connection before the story ended and comes back after it gets what it missed, as far
+        // as it is kept: without this it got only the final state, and every event between its last and the end was lost
+        // (ClientTests.Watch_ResumedAfterTheStoryEnded_StillGetsEveryEventItMissed).
+        if (ended)
+            foreach (var e in events.KeptAfter(id, lastEventId))
+                await Send(e.Id, e.Type, e.Data);
         var next = stream.MoveNextAsync().AsTask();
         while (!ended)
         {

@@ -38,6 +38,9 @@ public sealed class StoryEvents
         lock (_stories)
         {
             var log = LogOf(storyId);
+            // The final state is the last event: whatever comes after it (a late write of a step's record, a second
+            // "cancelled" from the render stopping) would follow the end in the kept events a resuming watcher gets.
+            if (log.Ended) return;
             var e = new StoryEvent($"{_epoch}-{++log.Count}", type, data);
             log.Recent.Enqueue((log.Count, e));
             if (log.Recent.Count > Kept) log.Recent.Dequeue();
@@ -90,6 +93,21 @@ public sealed class StoryEvents
         finally
         {
             lock (_stories) if (_stories.TryGetValue(storyId, out var log)) log.Watchers.Remove(live);
+        }
+    }
+
+    /// <summary>
+    /// The kept events after <paramref name="lastEventId"/> of a story that has ended: what a client that lost its
+    /// connection before the end still missed. None when the id is null or of another process, or the story's events
+    /// are no longer kept. (Unlike <see cref="WatchAsync"/>, this never starts a log for a story it does not know.)
+    /// </summary>
+    public IReadOnlyList<StoryEvent> KeptAfter(string storyId, string? lastEventId)
+    {
+        lock (_stories)
+        {
+            long after = NumberIn(lastEventId);
+            if (after == 0 || !_stories.TryGetValue(storyId, out var log)) return [];
+            return log.Recent.Where(r => r.Number > after).Select(r => r.Event).ToList();
         }
     }
 

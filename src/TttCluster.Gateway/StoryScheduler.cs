@@ -80,6 +80,27 @@ public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlo
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         _running[id] = cancel;
         int stepsDone = 0;
+        // The record's step writes, one after another, and all of them before the next state: each write publishes the
+        // story's view, and the views must go out in the order the record moved. (Fired off side by side, a step's write
+        // could publish "rendering" after "encoding" had gone out: watchers saw the story go back. ClientTests found it.)
+        Task stepWrites = Task.CompletedTask;
+        var stepWritesLock = new object();
+        async Task WriteStepAsync(Task previous, int step)
+        {
+            await previous;
+            try
+            {
+                await SetStateAsync(id, StoryStates.Rendering, step, null);
+            }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "story {Story}: its record missed step {Step}", id, step);
+            }
+        }
+        Task StepWritesAsync()
+        {
+            lock (stepWritesLock) return stepWrites;
+        }
         try
         {
             var story = await record.GetAsync(CancellationToken.None);
@@ -99,10 +120,10 @@ public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlo
                 // One write of the record a step; the render does not wait for it (the record only ever moves forward).
                 int step = p.Step + 1;
                 stepsDone = Math.Max(stepsDone, step);
-                SetStateAsync(id, StoryStates.Rendering, step, null)
-                    .ContinueWith(t => log.LogWarning(t.Exception, "story {Story}: its record missed step {Step}", id, step), TaskContinuationOptions.OnlyOnFaulted);
+                lock (stepWritesLock) stepWrites = WriteStepAsync(stepWrites, step);
             });
             float[] latents = await ClusterRender.RenderAsync(grains, job, progress, cancel.Token);
+            await StepWritesAsync();
             await SetStateAsync(id, StoryStates.Encoding, request.Sampler.Steps, null);
             await StoreVideoAsync(id, request, latents, cancel.Token);
             await queue.RemoveAsync(id, CancellationToken.None);
@@ -117,6 +138,7 @@ public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlo
         {
             await blobs.DeleteAsync(BlobCheckpointStore.BlobName(id), CancellationToken.None);
             await queue.RemoveAsync(id, CancellationToken.None);
+            await StepWritesAsync();
             await SetStateAsync(id, StoryStates.Cancelled, stepsDone, null);
         }
         catch (Exception e)
@@ -124,6 +146,7 @@ public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlo
             log.LogError(e, "story {Story} failed", id);
             await blobs.DeleteAsync(BlobCheckpointStore.BlobName(id), CancellationToken.None);
             await queue.RemoveAsync(id, CancellationToken.None);
+            await StepWritesAsync();
             await SetStateAsync(id, StoryStates.Failed, stepsDone, e.Message);
         }
         finally

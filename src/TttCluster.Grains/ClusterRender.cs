@@ -11,6 +11,9 @@ public static class ClusterRender
     /// <summary>How often a stop is asked again until the coordinator says it stopped (the first may overtake the render call itself).</summary>
     private static readonly TimeSpan StopRetry = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How long a finished render waits for its last "step done" to reach the observer (it is there in milliseconds).</summary>
+    private static readonly TimeSpan LastProgressPatience = TimeSpan.FromSeconds(2);
+
     /// <returns>The final latents.</returns>
     /// <exception cref="StoryCancelledException"><paramref name="cancel"/> stopped it; holds the last finished step's latents.</exception>
     public static async Task<float[]> RenderAsync(IGrainFactory grains, StoryJob job, IProgress<SegmentProgress>? progress, CancellationToken cancel)
@@ -34,6 +37,13 @@ public static class ClusterRender
                 }
             }
             var outcome = await render;
+            // The render's answer can overtake its last progress message (one-way), and once the observer is gone below
+            // that message is lost: a farm's watchers never heard the last "step done". Wait a moment for it.
+            if (observer is not null && !outcome.Stopped)
+            {
+                var patience = DateTime.UtcNow + LastProgressPatience;
+                while (observer.StepsDone < outcome.StepsDone && DateTime.UtcNow < patience) await Task.Delay(5, CancellationToken.None);
+            }
             if (outcome.Stopped) throw new StoryCancelledException(job.StoryId, outcome.StepsDone, outcome.Latents?.Floats);
             return outcome.Latents?.Floats ?? throw new InvalidOperationException($"story {job.StoryId}: the coordinator finished without latents");
         }
@@ -46,9 +56,18 @@ public static class ClusterRender
 
     private sealed class ProgressObserver(IProgress<SegmentProgress> progress) : IStoryObserver
     {
+        private int _stepsDone;
+
+        /// <summary>Steps the coordinator has said are done, as far as this observer heard.</summary>
+        public int StepsDone => Volatile.Read(ref _stepsDone);
+
         public Task OnProgressAsync(SegmentProgress[] events)
         {
-            foreach (var e in events) progress.Report(e);
+            foreach (var e in events)
+            {
+                progress.Report(e);
+                if (e.Segment < 0 && e.Phase == "step done") Volatile.Write(ref _stepsDone, Math.Max(_stepsDone, e.Step + 1));
+            }
             return Task.CompletedTask;
         }
     }

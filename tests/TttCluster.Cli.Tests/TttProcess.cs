@@ -32,9 +32,15 @@ internal sealed partial class TttProcess : IDisposable
     private static string Program => Environment.GetEnvironmentVariable("TTT_CLI_UNDER_TEST") is { Length: > 0 } other
         ? other : Path.Combine(AppContext.BaseDirectory, "ttt.dll");
 
-    public static TttProcess Start(params string[] args)
+    public static TttProcess Start(params string[] args) => StartWithEnvironment(new Dictionary<string, string?>(), args);
+
+    /// <summary>Starts ttt with <paramref name="environment"/> changed: each variable set, or removed where its value is null.</summary>
+    public static TttProcess StartWithEnvironment(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment)
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
         foreach (string word in new[] { "--default-signal=INT", "dotnet", Program }.Concat(args))
             start.ArgumentList.Add(word);
         return new TttProcess(Process.Start(start)!);

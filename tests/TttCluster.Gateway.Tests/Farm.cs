@@ -57,6 +57,21 @@ internal sealed class Farm : IAsyncDisposable
         return new Farm(app, data, new Uri(app.Urls.First() + "/"));
     }
 
+    /// <summary>
+    /// Starts a farm on a new folder with studio-a and studio-b and <paramref name="moreTenants"/> besides (a test of
+    /// many tenants at once).
+    /// </summary>
+    public static async Task<Farm> StartWithTenantsAsync(IEnumerable<(string Tenant, string Key)> moreTenants, int concurrentStories = 2)
+    {
+        string data = Directory.CreateTempSubdirectory("ttt-farm-test-").FullName;
+        string keys = Path.Combine(data, "test-keys");
+        await File.WriteAllTextAsync(keys, $"studio-a {KeyA}\nstudio-b {KeyB}\n" + string.Concat(moreTenants.Select(t => $"{t.Tenant} {t.Key}\n")));
+        var settings = new FarmSettings(IPAddress.Loopback, 0, data, keys, concurrentStories);
+        var app = FarmServer.Build(settings, Model, ApiKeys.Load(keys, settings.GeneratedKeysFile), LogLevel.None);
+        await app.StartAsync();
+        return new Farm(app, data, new Uri(app.Urls.First() + "/"));
+    }
+
     /// <summary>Submits a story document; returns the response (the caller checks it).</summary>
     public static Task<HttpResponseMessage> SubmitAsync(HttpClient client, string story, string contentType = "application/yaml", string query = "") =>
         client.PostAsync("v1/stories" + query, new StringContent(story, Encoding.UTF8, contentType));
