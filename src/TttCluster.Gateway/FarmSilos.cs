@@ -80,16 +80,13 @@ public sealed class FarmSilos(IGrainFactory grains, IClusterMembershipService me
         if (settings.SiloProcesses == 0) return;
         if (settings.ModelPath is null) throw new InvalidOperationException("silo processes need the model's path (FarmSettings.ModelPath)");
         // The silo processes join this process's silo: wait until it is up.
-        var started = new TaskCompletionSource();
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        using (stopping.Register(() => started.TrySetCanceled(stopping)))
-            await started.Task;
+        await lifetime.WhenStartedAsync(stopping);
         _processes = new SiloProcesses(settings.ModelPath, JoinArguments, settings.Storage,
             name => membership.CurrentSnapshot.Members.Values.Any(m => m.Name == name && m.Status == SiloStatus.Active), namePrefix: "worker-");
         var lastStart = DateTime.MinValue;
         while (!stopping.IsCancellationRequested)
         {
-            int living = _processes.All.Count(s => !HasExited(s.Process));
+            int living = _processes.Living;
             if (living < settings.SiloProcesses && DateTime.UtcNow - lastStart >= RestartBackoff)
             {
                 lastStart = DateTime.UtcNow;
@@ -111,11 +108,6 @@ public sealed class FarmSilos(IGrainFactory grains, IClusterMembershipService me
         }
     }
 
-    private static bool HasExited(System.Diagnostics.Process process)
-    {
-        try { return process.HasExited; }
-        catch (InvalidOperationException) { return true; }
-    }
 
     public override async Task StopAsync(CancellationToken cancel)
     {

@@ -48,10 +48,7 @@ public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlo
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
         // Background services start with the host, before the silo has joined: wait until everything is up.
-        var started = new TaskCompletionSource();
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        using (stopping.Register(() => started.TrySetCanceled(stopping)))
-            await started.Task;
+        await lifetime.WhenStartedAsync(stopping);
         var queue = grains.GetGrain<IQueueGrain>("farm");
         int requeued = await queue.RequeueRenderingAsync(stopping);
         if (requeued > 0) log.LogInformation("{Count} stories that were rendering when the farm stopped are queued again", requeued);

@@ -49,6 +49,12 @@ public sealed class SiloProcesses : IAsyncDisposable
         get { lock (_gate) return _silos.ToArray(); }
     }
 
+    /// <summary>How many of the silo processes started so far are still running.</summary>
+    public int Living
+    {
+        get { lock (_gate) return _silos.Count(s => !HasExited(s.Process)); }
+    }
+
     public Process ProcessOf(int silo) { lock (_gate) return _silos[silo].Process; }
 
     /// <summary>

@@ -31,6 +31,26 @@ public class ServeTests(ITestOutputHelper output)
     private static async Task<JsonElement> Get(HttpClient client, string id) =>
         JsonDocument.Parse(await client.GetStringAsync($"v1/stories/{id}")).RootElement;
 
+    /// <summary>Waits for the story to end (two minutes at most): it must be done, its latents the local executor's for the same document, bit for bit.</summary>
+    private static async Task AssertDoneWithTheLocalExecutorsBits(HttpClient client, string id, string document, string scratch, string when)
+    {
+        var until = DateTime.UtcNow.AddSeconds(120);
+        JsonElement story;
+        while ((story = await Get(client, id)).GetProperty("state").GetString() is not ("done" or "failed") && DateTime.UtcNow < until)
+            await Task.Delay(100);
+        Assert.Equal("done", story.GetProperty("state").GetString());
+        string latentsPath = Path.Combine(scratch, $"latents-{id}.safetensors");
+        File.WriteAllBytes(latentsPath, await client.GetByteArrayAsync($"v1/stories/{id}/latents"));
+        var model = ModelBundle.Load(Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors"));
+        var request = StoryRequests.ToRequest(StoryParser.Parse(Encoding.UTF8.GetBytes(document), "story", StoryRequests.LimitsFor(model)));
+        float[] local = new LatentSampler(model).Sample(request, null, null, CancellationToken.None);
+        float[] farm = LatentsFile.Read(latentsPath);
+        Assert.Equal(local.Length, farm.Length);
+        for (int j = 0; j < local.Length; j++)
+            Assert.True(BitConverter.SingleToInt32Bits(local[j]) == BitConverter.SingleToInt32Bits(farm[j]),
+                $"story {id}: latent {j} is {farm[j]:R} {when}; the local executor gives {local[j]:R}");
+    }
+
     /// <summary>
     /// Two stories render; every process of the farm is killed with SIGKILL in the middle; a new farm on the same data
     /// folder, or the same Azure storage (Azurite, with a silo process rendering), takes both up again from their
@@ -86,23 +106,9 @@ public class ServeTests(ITestOutputHelper output)
             using (second)
             using (again)
             {
-                var model = ModelBundle.Load(Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors"));
                 for (int i = 0; i < ids.Count; i++)
                 {
-                    var until = DateTime.UtcNow.AddSeconds(120);
-                    JsonElement story;
-                    while ((story = await Get(again, ids[i])).GetProperty("state").GetString() is not ("done" or "failed") && DateTime.UtcNow < until)
-                        await Task.Delay(100);
-                    Assert.Equal("done", story.GetProperty("state").GetString());
-                    string latentsPath = Path.Combine(data, $"latents-{i}.safetensors");
-                    File.WriteAllBytes(latentsPath, await again.GetByteArrayAsync($"v1/stories/{ids[i]}/latents"));
-                    var request = StoryRequests.ToRequest(StoryParser.Parse(Encoding.UTF8.GetBytes(stories[i]), "story", StoryRequests.LimitsFor(model)));
-                    float[] local = new LatentSampler(model).Sample(request, null, null, CancellationToken.None);
-                    float[] farm = LatentsFile.Read(latentsPath);
-                    Assert.Equal(local.Length, farm.Length);
-                    for (int j = 0; j < local.Length; j++)
-                        Assert.True(BitConverter.SingleToInt32Bits(local[j]) == BitConverter.SingleToInt32Bits(farm[j]),
-                            $"story {ids[i]}: latent {j} is {farm[j]:R} after the kill and restart; the local executor gives {local[j]:R}");
+                    await AssertDoneWithTheLocalExecutorsBits(again, ids[i], stories[i], data, "after the kill and restart");
                     Assert.Null(await blobs.ReadAsync($"checkpoints/{ids[i]}", CancellationToken.None));   // done: the checkpoint went
                 }
             }
@@ -181,22 +187,7 @@ public class ServeTests(ITestOutputHelper output)
                 output.WriteLine($"killed worker-0 (process {victim}) at step {(await Get(client, id)).GetProperty("stepsDone").GetInt32()}");
 
                 await WaitForSilosAsync(client, s => Has(s, "worker-0", "dead") && Has(s, "worker-2", "active"), "worker-0 dead and a replacement active");
-                var until = DateTime.UtcNow.AddSeconds(120);
-                JsonElement end;
-                while ((end = await Get(client, id)).GetProperty("state").GetString() is not ("done" or "failed") && DateTime.UtcNow < until)
-                    await Task.Delay(100);
-                Assert.Equal("done", end.GetProperty("state").GetString());
-
-                string latentsPath = Path.Combine(data, "latents.safetensors");
-                File.WriteAllBytes(latentsPath, await client.GetByteArrayAsync($"v1/stories/{id}/latents"));
-                var model = ModelBundle.Load(Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors"));
-                var request = StoryRequests.ToRequest(StoryParser.Parse(Encoding.UTF8.GetBytes(story), "story", StoryRequests.LimitsFor(model)));
-                float[] local = new LatentSampler(model).Sample(request, null, null, CancellationToken.None);
-                float[] rendered = LatentsFile.Read(latentsPath);
-                Assert.Equal(local.Length, rendered.Length);
-                for (int j = 0; j < local.Length; j++)
-                    Assert.True(BitConverter.SingleToInt32Bits(local[j]) == BitConverter.SingleToInt32Bits(rendered[j]),
-                        $"latent {j} is {rendered[j]:R} after a silo process died mid-render; the local executor gives {local[j]:R}");
+                await AssertDoneWithTheLocalExecutorsBits(client, id, story, data, "after a silo process died mid-render");
             }
         }
         finally
