@@ -116,8 +116,8 @@ public static class ClusterBenchmarks
         int samples = quick ? 20 : 200;
         await using var cluster = await ProcessCluster.StartAsync(model, ModelPath, 2, CancellationToken.None);
         // Segment 1 of 2, on silo-1: it waits for a forward state. Each push goes to a layer of its own, so each arrival is new.
-        var grain = cluster.Grains.GetGrain<ISegmentGrain>(SegmentKeys.Of("handoff", 1, 0, "silo-1"));
-        await grain.InitializeAsync(new SegmentSetup("handoff", 1, 2, FloatBlock.Empty, FloatBlock.Empty, FloatBlock.Empty, 0, ["silo-0", "silo-1"]), CancellationToken.None);
+        var grain = cluster.Grains.GetGrain<ISegmentGrain>(SegmentKeys.Of("handoff", 1, "0", "silo-1"));
+        await grain.InitializeAsync(new SegmentSetup("handoff", 1, 2, FloatBlock.Empty, FloatBlock.Empty, FloatBlock.Empty, "0", ["silo-0", "silo-1"]), CancellationToken.None);
         var payload = new Orleans.Concurrency.Immutable<byte[]>(state);
         async Task Push(int key)
         {

@@ -46,7 +46,7 @@ public interface IStoryGrain : IGrainWithStringKey
 
 /// <summary>The segments of one attempt at a story that one silo holds, in story order.</summary>
 [GenerateSerializer, Immutable]
-public sealed record SiloShare(string StoryId, int Attempt, int[] Segments);
+public sealed record SiloShare(string StoryId, string Attempt, int[] Segments);
 
 /// <summary>
 /// A worker silo (key: the silo's name; it lives on that silo). A coordinator drives a story's segments through it with

@@ -78,11 +78,14 @@ public interface ISegmentGrain : IGrainWithStringKey
 
 /// <summary>
 /// A segment's key: "{story}/{segment}/{attempt}@{silo}". The silo after the last '@' is where placement puts it
-/// (<c>OnNamedSiloPlacement</c>); the attempt makes a re-placed segment a new grain.
+/// (<c>OnNamedSiloPlacement</c>); the attempt, an id unique to each placement, makes a re-placed segment, and every
+/// segment of a later render of the same story, a new grain.
 /// </summary>
 public static class SegmentKeys
 {
-    public static string Of(string storyId, int segment, int attempt, string silo) => $"{storyId}/{segment}/{attempt}@{silo}";
+    public static string Of(string storyId, int segment, string attempt, string silo) =>
+        attempt.Length > 0 && attempt.IndexOfAny(['/', '@']) < 0 ? $"{storyId}/{segment}/{attempt}@{silo}"
+            : throw new ArgumentException($"segment key: expected an attempt id without '/' or '@', found '{attempt}'", nameof(attempt));
 
     /// <summary>The silo a key names: what follows its last '@', or the whole key when it has none (a silo grain's key is the silo's name).</summary>
     public static string SiloOf(string key) => key[(key.LastIndexOf('@') + 1)..];

@@ -9,12 +9,12 @@ public sealed record StoryJob(string StoryId, int Segments, FloatBlock Cond, Flo
 
 /// <summary>
 /// What a segment grain needs to start (or restart after a re-placement): its index, the story's size, its text (both
-/// streams), its latent frames, the attempt, and the silo of every segment (the attempt and the silo are part of each
+/// streams), its latent frames, the attempt (the placement's id), and the silo of every segment (the attempt and the silo are part of each
 /// segment's key, so a segment can address its neighbours, and a re-placement makes new grains: a late message of an
 /// abandoned attempt can only reach the old ones).
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record SegmentSetup(string StoryId, int Index, int Segments, FloatBlock Cond, FloatBlock Uncond, FloatBlock Latents, int Attempt,
+public sealed record SegmentSetup(string StoryId, int Index, int Segments, FloatBlock Cond, FloatBlock Uncond, FloatBlock Latents, string Attempt,
     string[] Placement);
 
 /// <summary>Step i at DDPM timestep t.</summary>

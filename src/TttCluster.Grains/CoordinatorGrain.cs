@@ -73,6 +73,7 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
             await story.ReportAsync(new StoryStatus(job.StoryId, "rendering", step, job.Steps), stop);
         }
         string[]? placement = null;   // silo of each segment once placed; null until then and after a failure
+        string attempt = "";           // the placement's id, part of its segments' keys (see NewAttempt)
         try
         {
             while (step < job.Steps)
@@ -85,9 +86,10 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
                     if (placement is null)
                     {
                         placement = await PlanAsync(job.StoryId, job.Segments, stop);
-                        await PlaceAsync(job, layout, latents, placement, attempt: failures, stop);
+                        attempt = NewAttempt();
+                        await PlaceAsync(job, layout, latents, placement, attempt, stop);
                     }
-                    latents = await RunStepUnlessASiloDies(job, layout, schedule, step, placement, attempt: failures, stop);
+                    latents = await RunStepUnlessASiloDies(job, layout, schedule, step, placement, attempt, stop);
                 }
                 catch (Exception e) when (!stop.IsCancellationRequested && failures < MaxFailures)
                 {
@@ -101,7 +103,7 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
                     latents = await checkpoints.LatestAsync(job.StoryId, stop) is { } saved && saved.Step == step ? saved.Latents
                         : throw new InvalidOperationException($"story {job.StoryId}: no checkpoint for step {step}", e);
                     // The survivors drop what they held of the attempt that failed: the new placement makes new grains.
-                    await ReleaseAsync(job.StoryId, placement!, attempt: failures - 1);
+                    await ReleaseAsync(job.StoryId, placement!, attempt);
                     placement = null;
                     continue;
                 }
@@ -122,12 +124,19 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
             // Finished, failed or stopped: the silos drop the story's segments; the story's record stays. The checkpoint
             // goes unless the render was stopped: then the next render of the job resumes from it (whoever stops a story
             // for good deletes it).
-            if (placement is not null) await ReleaseAsync(job.StoryId, placement, attempt: failures);
+            if (placement is not null) await ReleaseAsync(job.StoryId, placement, attempt);
             if (!(step < job.Steps && stop.IsCancellationRequested)) await checkpoints.DeleteAsync(job.StoryId, CancellationToken.None);
             if (step < job.Steps)
                 await Quietly(() => story.ReportAsync(new StoryStatus(job.StoryId, stop.IsCancellationRequested ? "cancelled" : "failed", step, job.Steps), CancellationToken.None));
         }
     }
+
+    /// <summary>
+    /// A new placement's id. Unique to the placement, not a count: a stopped render's segments may still be finishing a
+    /// call, or have pushes on their way, when the next render of the same story places its own; with the same keys they
+    /// would be the same grains, and a late call of the old render would run on the new render's state.
+    /// </summary>
+    private static string NewAttempt() => Guid.NewGuid().ToString("N");
 
     /// <summary>The names of the silos the membership holds active now.</summary>
     private HashSet<string> ActiveSiloNames() =>
@@ -155,7 +164,7 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
     /// Every active silo of <paramref name="placement"/> drops that attempt's segments (also when the attempt failed
     /// half-way): a failure here is dropped, and a dead silo's grains went with it.
     /// </summary>
-    private async Task ReleaseAsync(string storyId, string[] placement, int attempt)
+    private async Task ReleaseAsync(string storyId, string[] placement, string attempt)
     {
         var active = ActiveSiloNames();
         await Task.WhenAll(BySilo(placement).Where(s => active.Contains(s.Silo)).Select(s =>
@@ -183,7 +192,7 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
     /// stopping): the calls waiting on it would otherwise wait for their deadline. Cancelling them cancels their work on the
     /// living silos too (Orleans passes the cancellation on to the callee).
     /// </summary>
-    private async Task<float[]> RunStepUnlessASiloDies(StoryJob job, SequenceLayout layout, NoiseSchedule schedule, int step, string[] siloOf, int attempt, CancellationToken stop)
+    private async Task<float[]> RunStepUnlessASiloDies(StoryJob job, SequenceLayout layout, NoiseSchedule schedule, int step, string[] siloOf, string attempt, CancellationToken stop)
     {
         using var stepCancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using var stepDone = new CancellationTokenSource();
@@ -224,7 +233,7 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
     /// at once: the segments hand the state on by themselves) and two parallel phases; end, which returns the latents.
     /// Each part waits for all silos (a barrier), so a phase never competes for the cores with the serial scan.
     /// </summary>
-    private async Task<float[]> RunStep(StoryJob job, SequenceLayout layout, NoiseSchedule schedule, int step, string[] siloOf, int attempt, CancellationToken cancel)
+    private async Task<float[]> RunStep(StoryJob job, SequenceLayout layout, NoiseSchedule schedule, int step, string[] siloOf, string attempt, CancellationToken cancel)
     {
         var bySilo = BySilo(siloOf).Select(s => (Silo: GrainFactory.GetGrain<ISiloGrain>(s.Silo), Share: new SiloShare(job.StoryId, attempt, s.Segments))).ToArray();
         // A part's calls fail together: a segment waiting for a push from a dead silo would otherwise wait for ever.
@@ -286,7 +295,7 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
     }
 
     /// <summary>Gives every segment of the attempt its text, latents and the placement; placement puts each on its silo.</summary>
-    private async Task PlaceAsync(StoryJob job, SequenceLayout layout, float[] latents, string[] siloOf, int attempt, CancellationToken cancel)
+    private async Task PlaceAsync(StoryJob job, SequenceLayout layout, float[] latents, string[] siloOf, string attempt, CancellationToken cancel)
     {
         int n = job.Segments, frameSize = Config.LatentFrameFloats, textFloats = Config.TextFloatsPerSegment;
         await Task.WhenAll(Enumerable.Range(0, n).Select(k =>

@@ -84,7 +84,7 @@ public class InProcessClusterTests
     public async Task GrainOnASiloNotInTheCluster_FailsClearly()
     {
         await using var cluster = await StartSilos(1);
-        var segment = cluster.GrainsOfPrimary().GetGrain<ISegmentGrain>(SegmentKeys.Of("story-2", 0, 0, "silo-gone"));
+        var segment = cluster.GrainsOfPrimary().GetGrain<ISegmentGrain>(SegmentKeys.Of("story-2", 0, "0", "silo-gone"));
         var e = await Assert.ThrowsAnyAsync<Exception>(() => segment.GetLatentsAsync(CancellationToken.None));
         Assert.Contains("'silo-gone', which is not an active member of the cluster", e.Message);
     }
@@ -97,7 +97,7 @@ public class InProcessClusterTests
         foreach (var caller in cluster.Silos)
         {
             var grains = caller.ServiceProvider.GetRequiredService<IGrainFactory>();
-            var segment = grains.GetGrain<ISegmentGrain>(SegmentKeys.Of("story-3", 0, 0, "Silo_2"));
+            var segment = grains.GetGrain<ISegmentGrain>(SegmentKeys.Of("story-3", 0, "0", "Silo_2"));
             await segment.GetLatentsAsync(CancellationToken.None);
         }
         Assert.Equal(1, (await cluster.GrainsOfPrimary().GetGrain<ISiloGrain>("Silo_2").GetStatusAsync(CancellationToken.None)).ActiveSegments);

@@ -18,10 +18,10 @@ public class SegmentGrainTests
         await using var cluster = await StartSilos(1);
         var grains = cluster.GrainsOfPrimary();
         var layout = new Model.SequenceLayout(cfg, 2);
-        string key = SegmentKeys.Of("s", 1, 0, "Silo_0");
+        string key = SegmentKeys.Of("s", 1, "0", "Silo_0");
         var segment = grains.GetGrain<ISegmentGrain>(key);
         await segment.InitializeAsync(new SegmentSetup("s", 1, 2, new FloatBlock(new float[cfg.TextFloatsPerSegment]), new FloatBlock(new float[cfg.TextFloatsPerSegment]),
-            new FloatBlock(new float[layout.OwnFrames(1) * cfg.LatentFrameFloats]), 0, ["Silo_0", "Silo_0"]), CancellationToken.None);
+            new FloatBlock(new float[layout.OwnFrames(1) * cfg.LatentFrameFloats]), "0", ["Silo_0", "Silo_0"]), CancellationToken.None);
         await segment.ReleaseAsync(CancellationToken.None);
 
         var block = TinyModel.Dit.Blocks[0];
