@@ -3,10 +3,11 @@
 #   libopenblas0-pthread  GEMM backend (the engine falls back to a slower managed GEMM without it)
 #   ffmpeg                video output: MP4 encoding (libx264) and ffprobe; the Video tests run both
 #   nodejs, npm           Azurite (tools/azurite, from the npm registry): the Azure Storage emulator the tests start
+#   chromium              the headless browser the dashboard's tests drive (Playwright runs it, never downloads one)
 #   python3-torch, python3-numpy  only for regenerating golden files (tools/reference); pass --reference to include them
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-packages=(libopenblas0-pthread ffmpeg)
+packages=(libopenblas0-pthread ffmpeg chromium)
 # Node.js may come from elsewhere than Debian (with its own npm): only a machine without the commands gets Debian's.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 if [ "${1:-}" = "--reference" ]; then packages+=(python3-torch python3-numpy); fi

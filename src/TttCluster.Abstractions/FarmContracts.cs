@@ -14,8 +14,10 @@ public static class StoryStates
 /// </summary>
 /// <param name="Source">The story document exactly as submitted (YAML or JSON).</param>
 [GenerateSerializer, Immutable]
+/// <param name="StepTimes">When each finished step was recorded (index: step − 1); null before the first.</param>
 public sealed record StoryRecord(string Id, string Tenant, string Source, int Priority, string State, int StepsDone, int Steps,
-    int Segments, DateTimeOffset SubmittedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error);
+    int Segments, DateTimeOffset SubmittedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error,
+    DateTimeOffset[]? StepTimes = null);
 
 /// <summary>A story waiting for the silos, or rendering.</summary>
 /// <param name="Sequence">Order of arrival in the queue (equal priorities are served oldest first).</param>

@@ -56,9 +56,16 @@ public enum SegmentInput { HaloInput = 1, HaloOutput, ForwardState, ForwardOutpu
 [GenerateSerializer]
 public enum SegmentPhase { FinishForward = 1, FinishBlockThenAttention }
 
-/// <summary>Where a segment is: step, layer, phase, and the silo it runs on. Segment −1: the coordinator speaking for the story.</summary>
+/// <summary>
+/// Where a segment is: step, layer, phase, and the silo it runs on. Segment −1: the coordinator speaking for the story
+/// (its silo is empty, or after a <see cref="SiloFailure"/> the dead silos' names, comma-separated).
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record SegmentProgress(string StoryId, int Segment, int Step, int Layer, string Phase, string Silo);
+public sealed record SegmentProgress(string StoryId, int Segment, int Step, int Layer, string Phase, string Silo)
+{
+    /// <summary>How the coordinator's phase starts when a step is redone because silos of its placement died.</summary>
+    public const string SiloFailure = "silo failure";
+}
 
 [GenerateSerializer, Immutable]
 public sealed record StoryStatus(string StoryId, string State, int StepsDone, int Steps);
@@ -66,8 +73,10 @@ public sealed record StoryStatus(string StoryId, string State, int StepsDone, in
 /// <param name="Capacity">How many segments' share of the work it takes; 0: it hosts coordinators only (a gateway).</param>
 /// <param name="ActiveSegments">Segment grains active on it now.</param>
 /// <param name="Stories">The stories those segments belong to, in id order (what the silo is working on).</param>
+/// <param name="CpuSeconds">Processor time the silo's process has used since it started (every core counted).</param>
+/// <param name="Cores">The cores that process may use.</param>
 [GenerateSerializer, Immutable]
-public sealed record SiloWorkload(string SiloName, int Capacity, int ActiveSegments, IReadOnlyList<string> Stories);
+public sealed record SiloWorkload(string SiloName, int Capacity, int ActiveSegments, IReadOnlyList<string> Stories, double CpuSeconds = 0, int Cores = 1);
 
 /// <summary>
 /// How a render ended: finished (all steps), or stopped by its caller after <paramref name="StepsDone"/> steps. Latents:

@@ -5,8 +5,10 @@ namespace TttCluster.Client;
 /// <summary>A story on the farm, as the API shows it.</summary>
 /// <param name="State">queued, rendering, encoding, done, failed or cancelled.</param>
 /// <param name="SegmentProgress">Where each segment is while the story renders (empty otherwise).</param>
+/// <param name="StepTimes">When each finished step was recorded (index: step − 1).</param>
 public sealed record StoryInfo(string Id, string State, int Priority, int StepsDone, int Steps, int Segments, DateTimeOffset SubmittedAt,
-    DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, IReadOnlyList<SegmentInfo> SegmentProgress)
+    DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, IReadOnlyList<SegmentInfo> SegmentProgress,
+    IReadOnlyList<DateTimeOffset>? StepTimes = null)
 {
     /// <summary>Done, failed or cancelled: nothing more will happen to it.</summary>
     public bool IsFinal => State is "done" or "failed" or "cancelled";

@@ -57,6 +57,8 @@ public static class FarmServer
         builder.Services.AddSingleton<StoryEvents>();
         builder.Services.AddSingleton<StoryScheduler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<StoryScheduler>());
+        builder.Services.AddSingleton<SiloUsage>();
+        builder.Services.AddSingleton<StoryPreviews>();
         builder.Services.AddSingleton<FarmSilos>();
         builder.Services.AddHostedService(services => services.GetRequiredService<FarmSilos>());
 
@@ -64,11 +66,13 @@ public static class FarmServer
         builder.UseOrleans(silo =>
         {
             if (settings.Storage is null)
-                silo.UseLocalhostClustering(siloPort, gatewayPort, new IPEndPoint(IPAddress.Loopback, siloPort), SiloSetup.DefaultServiceId, SiloSetup.DefaultClusterId);
+                SiloHosts.Primary(siloPort, gatewayPort, settings.Advertise)(silo);
             else
-                SiloHosts.AzureTable(settings.Storage, SiloSetup.DefaultClusterId, siloPort, gatewayPort)(silo);
+                SiloHosts.AzureTable(settings.Storage, SiloSetup.DefaultClusterId, siloPort, gatewayPort, settings.Advertise)(silo);
             // With silo processes to render, this process coordinates, decodes and encodes, and answers the API.
-            SiloSetup.Configure(silo, model, SiloName, capacity: settings.SiloProcesses > 0 ? 0 : 1, checkpoints: _ => new BlobCheckpointStore(blobs));
+            SiloSetup.Configure(silo, model, KubernetesPod.Name ?? SiloName, capacity: settings.SiloProcesses > 0 ? 0 : 1,
+                checkpoints: _ => new BlobCheckpointStore(blobs));
+            KubernetesPod.UseHostingIfInPod(silo);
             if (settings.Storage is null) silo.AddFolderGrainStorage(FarmStorage.Name, settings.GrainsDirectory);
             else silo.AddAzureFarmGrainStorage(FarmStorage.Name, settings.Storage);
         });
@@ -77,6 +81,7 @@ public static class FarmServer
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();
+        DashboardSite.Map(app);
         StoryApi.Map(app);
         return app;
     }

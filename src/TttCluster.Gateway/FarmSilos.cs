@@ -7,11 +7,18 @@ using TttCluster.Grains;
 namespace TttCluster.Gateway;
 
 /// <summary>A silo of the farm as the API shows it.</summary>
-/// <param name="Status">The membership's word for it: joining, active, shutting-down, stopping or dead.</param>
+/// <param name="Status">
+/// The membership's word for it (joining, active, shutting-down, stopping or dead), or "suspected": active in the
+/// membership but not answering (a silo that hangs, or has just died and is not yet declared dead).
+/// </param>
 /// <param name="Capacity">Its share of the segments; 0: it only coordinates. Null when it did not answer.</param>
 /// <param name="Segments">Segment grains it holds now (null when it did not answer).</param>
 /// <param name="Stories">The stories it works on (null when it did not answer).</param>
-public sealed record SiloView(string Name, string Address, string Status, int? Capacity, int? Segments, IReadOnlyList<string>? Stories);
+/// <param name="Utilisation">Its process's processor use over the last minute, 0 to 1 (null until sampled twice).</param>
+/// <param name="UtilisationHistory">The use in each <see cref="SiloUsage.SamplePeriod"/> of the last minute, oldest first.</param>
+/// <param name="Failures">Story steps redone because this silo died.</param>
+public sealed record SiloView(string Name, string Address, string Status, int? Capacity, int? Segments, IReadOnlyList<string>? Stories,
+    double? Utilisation = null, double[]? UtilisationHistory = null, int Failures = 0);
 
 /// <summary>
 /// The farm's silos: what each is and does (for /v1/silos and for the scheduler, which takes no story while no silo takes
@@ -19,7 +26,7 @@ public sealed record SiloView(string Name, string Address, string Status, int? C
 /// farm's cluster, and one that dies is replaced, so the farm keeps its size without an operator.
 /// </summary>
 public sealed class FarmSilos(IGrainFactory grains, IClusterMembershipService membership, ILocalSiloDetails local, FarmSettings settings,
-    IHostApplicationLifetime lifetime, ILogger<FarmSilos> log) : BackgroundService
+    SiloUsage usage, IHostApplicationLifetime lifetime, ILogger<FarmSilos> log) : BackgroundService
 {
     /// <summary>How long a silo has to answer a status call before it counts as not answering.</summary>
     private static readonly TimeSpan StatusPatience = TimeSpan.FromSeconds(2);
@@ -28,6 +35,9 @@ public sealed class FarmSilos(IGrainFactory grains, IClusterMembershipService me
     private static readonly TimeSpan SupervisePeriod = TimeSpan.FromSeconds(1), RestartBackoff = TimeSpan.FromSeconds(5);
 
     private SiloProcesses? _processes;
+
+    /// <summary>The ttt-silo processes this farm started (null without --silos): tests kill one.</summary>
+    internal SiloProcesses? Processes => _processes;
 
     /// <summary>How ttt-silo joins this farm's cluster: its arguments (the storage connection string goes in TTT_STORAGE).</summary>
     public IReadOnlyList<string> JoinArguments => settings.Storage is null
@@ -41,8 +51,10 @@ public sealed class FarmSilos(IGrainFactory grains, IClusterMembershipService me
         return await Task.WhenAll(members.Select(async member =>
         {
             SiloWorkload? workload = member.Status == SiloStatus.Active ? await StatusOfAsync(member.Name, cancel) : null;
-            return new SiloView(member.Name, member.SiloAddress.Endpoint.ToString(), StatusWord(member.Status),
-                workload?.Capacity, workload?.ActiveSegments, workload?.Stories);
+            string status = member.Status == SiloStatus.Active && workload is null ? "suspected" : StatusWord(member.Status);
+            var (utilisation, history) = usage.UtilisationOf(member.Name);
+            return new SiloView(member.Name, member.SiloAddress.Endpoint.ToString(), status,
+                workload?.Capacity, workload?.ActiveSegments, workload?.Stories, utilisation, history, usage.FailuresOf(member.Name));
         }));
     }
 
@@ -77,17 +89,23 @@ public sealed class FarmSilos(IGrainFactory grains, IClusterMembershipService me
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
-        if (settings.SiloProcesses == 0) return;
-        if (settings.ModelPath is null) throw new InvalidOperationException("silo processes need the model's path (FarmSettings.ModelPath)");
+        if (settings.SiloProcesses > 0 && settings.ModelPath is null)
+            throw new InvalidOperationException("silo processes need the model's path (FarmSettings.ModelPath)");
         // The silo processes join this process's silo: wait until it is up.
         await lifetime.WhenStartedAsync(stopping);
-        _processes = new SiloProcesses(settings.ModelPath, JoinArguments, settings.Storage,
-            name => membership.CurrentSnapshot.Members.Values.Any(m => m.Name == name && m.Status == SiloStatus.Active), namePrefix: "worker-");
-        var lastStart = DateTime.MinValue;
+        if (settings.SiloProcesses > 0)
+            _processes = new SiloProcesses(settings.ModelPath!, JoinArguments, settings.Storage,
+                name => membership.CurrentSnapshot.Members.Values.Any(m => m.Name == name && m.Status == SiloStatus.Active), namePrefix: "worker-");
+        DateTime lastStart = DateTime.MinValue, lastSample = DateTime.MinValue;
         while (!stopping.IsCancellationRequested)
         {
-            int living = _processes.Living;
-            if (living < settings.SiloProcesses && DateTime.UtcNow - lastStart >= RestartBackoff)
+            if (DateTime.UtcNow - lastSample >= SiloUsage.SamplePeriod)
+            {
+                lastSample = DateTime.UtcNow;
+                await SampleUsageAsync(stopping);
+            }
+            int living = _processes?.Living ?? 0;
+            if (_processes is not null && living < settings.SiloProcesses && DateTime.UtcNow - lastStart >= RestartBackoff)
             {
                 lastStart = DateTime.UtcNow;
                 int missing = settings.SiloProcesses - living;
@@ -106,6 +124,18 @@ public sealed class FarmSilos(IGrainFactory grains, IClusterMembershipService me
             try { await Task.Delay(SupervisePeriod, stopping); }
             catch (OperationCanceledException) { }
         }
+    }
+
+    /// <summary>Each active silo's processor time now, for its utilisation (<see cref="SiloUsage"/>).</summary>
+    private async Task SampleUsageAsync(CancellationToken cancel)
+    {
+        var members = membership.CurrentSnapshot.Members.Values.ToArray();
+        usage.Keep(members.Select(m => m.Name).ToHashSet(StringComparer.Ordinal));
+        await Task.WhenAll(members.Where(m => m.Status == SiloStatus.Active).Select(async member =>
+        {
+            if (await StatusOfAsync(member.Name, cancel) is { } workload)
+                usage.Record(member.Name, workload.CpuSeconds, workload.Cores, DateTime.UtcNow);
+        }));
     }
 
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
 using TttCluster.Abstractions;
 using TttCluster.Model;
 using TttCluster.Rendering;
@@ -41,6 +42,8 @@ public static partial class StoryApi
         v1.MapPost("/stories/{id}/cancel", Cancel);
         v1.MapGet("/stories/{id}/events", Events);
         v1.MapGet("/silos", Silos);
+        v1.MapGet("/farm", Farm);
+        v1.MapGet("/stories/{id}/preview", Preview);
         foreach (var (path, blobOf, contentType) in StoryFiles)
             v1.MapGet($"/stories/{{id}}/{path}", (string id, HttpContext http, IGrainFactory grains, IBlobStore blobs, CancellationToken cancel) =>
                 Download(id, http, grains, blobs, blobOf(id), contentType, cancel));
@@ -165,6 +168,35 @@ public static partial class StoryApi
         return Results.Ok(new { silos = views.Select(v => v with { Stories = v.Stories?.Where(own.Contains).ToArray() }).ToArray() });
     }
 
+    /// <summary>What the dashboard needs to know about the farm: the model, whether it makes previews, how many silos.</summary>
+    private static IResult Farm(ModelBundle model, FarmSettings settings, IClusterMembershipService membership) =>
+        Results.Ok(new FarmView(ModelName(model), settings.Previews ?? StoryPreviews.OnByDefault(model),
+            membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active), settings.ConcurrentStories));
+
+    private static string ModelName(ModelBundle model) =>
+        model.Config.Layers == ModelConfig.Tiny().Layers && model.Config.Width == ModelConfig.Tiny().Width ? "tiny"
+            : $"{model.Config.Layers} layers × {model.Config.Width} wide";
+
+    /// <summary>
+    /// A rendering story's latents after its last finished step, decoded: one tile per segment, side by side (tile k at
+    /// x = k × X-Preview-Tile-Width). X-Preview-Step says how many steps the image shows.
+    /// </summary>
+    private static async Task<IResult> Preview(string id, HttpContext http, IGrainFactory grains, ModelBundle model, FarmSettings settings,
+        StoryPreviews previews, CancellationToken cancel)
+    {
+        if (!(settings.Previews ?? StoryPreviews.OnByDefault(model)))
+            return Results.Problem(statusCode: 404, title: "previews off", detail: "this farm makes no previews (ttt serve --previews on turns them on)");
+        var record = await RecordOf(id, http, grains, cancel);
+        if (record is null) return NoSuchStory(id);
+        var preview = record.State == StoryStates.Rendering ? await previews.LatestAsync(id, record.Segments, cancel) : null;
+        if (preview is null)
+            return Results.Problem(statusCode: 409, title: "no preview", detail: $"story {id} is {record.State}: previews exist while it renders");
+        http.Response.Headers["X-Preview-Step"] = preview.Step.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        http.Response.Headers["X-Preview-Tile-Width"] = preview.TileWidth.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        http.Response.Headers.CacheControl = "no-store";
+        return Results.File(preview.Png, "image/png");
+    }
+
     /// <summary>How often an idle events stream sends a comment line, so that proxies keep it open and a gone story is noticed.</summary>
     private static readonly TimeSpan EventsHeartbeat = TimeSpan.FromSeconds(10);
 
@@ -280,12 +312,19 @@ public static partial class StoryApi
 }
 
 /// <summary>A story as the API shows it.</summary>
+/// <param name="StepTimes">When each finished step was recorded (index: step − 1).</param>
 public sealed record StoryView(string Id, string State, int Priority, int StepsDone, int Steps, int Segments, DateTimeOffset SubmittedAt,
-    DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, SegmentView[] SegmentProgress)
+    DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? Error, DateTimeOffset[] StepTimes, SegmentView[] SegmentProgress)
 {
     public static StoryView Of(StoryRecord r, SegmentProgress[] segments) => new(r.Id, r.State, r.Priority, r.StepsDone, r.Steps, r.Segments,
-        r.SubmittedAt, r.StartedAt, r.FinishedAt, r.Error, segments.Select(s => new SegmentView(s.Segment, s.Step, s.Layer, s.Phase, s.Silo)).ToArray());
+        r.SubmittedAt, r.StartedAt, r.FinishedAt, r.Error, r.StepTimes ?? [],
+        segments.Select(s => new SegmentView(s.Segment, s.Step, s.Layer, s.Phase, s.Silo)).ToArray());
 }
+
+/// <summary>The farm as the dashboard sees it.</summary>
+/// <param name="Previews">Whether the farm makes per-step previews (GET /v1/stories/{id}/preview).</param>
+/// <param name="Silos">Active silos now.</param>
+public sealed record FarmView(string Model, bool Previews, int Silos, int ConcurrentStories);
 
 /// <summary>Where one segment is: its step, layer, phase and silo.</summary>
 public sealed record SegmentView(int Segment, int Step, int Layer, string Phase, string Silo);

@@ -19,7 +19,7 @@ namespace TttCluster.Gateway;
 /// was killed) are queued again; their coordinators resume from the last checkpoint, with the same bits.
 /// </summary>
 public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlobStore blobs, FarmSettings settings, StoryEvents events,
-    FarmSilos silos, IHostApplicationLifetime lifetime, ILogger<StoryScheduler> log) : BackgroundService
+    FarmSilos silos, SiloUsage usage, StoryPreviews previews, IHostApplicationLifetime lifetime, ILogger<StoryScheduler> log) : BackgroundService
 {
     /// <summary>How long the loop sleeps when nothing wakes it (a submission wakes it at once).</summary>
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1);
@@ -113,6 +113,7 @@ public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlo
             var progress = new ProgressSink(p =>
             {
                 events.Publish(id, "progress", new SegmentView(p.Segment, p.Step, p.Layer, p.Phase, p.Silo));
+                if (p.Segment < 0 && p.Phase.StartsWith(SegmentProgress.SiloFailure, StringComparison.Ordinal)) usage.CountFailure(p.Silo.Split(','));
                 if (p.Segment >= 0 || p.Phase != "step done") return;
                 // One write of the record a step; the render does not wait for it (the record only ever moves forward).
                 int step = p.Step + 1;
@@ -178,7 +179,11 @@ public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlo
     {
         var record = await grains.GetGrain<IStoryRecordGrain>(id).UpdateAsync(state, stepsDone, error, CancellationToken.None);
         events.Publish(id, "state", StoryView.Of(record, []));
-        if (StoryStates.IsFinal(record.State)) events.End(id);
+        if (StoryStates.IsFinal(record.State))
+        {
+            events.End(id);
+            previews.Forget(id);
+        }
         return record;
     }
 

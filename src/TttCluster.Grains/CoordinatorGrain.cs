@@ -53,7 +53,7 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
         var layout = new SequenceLayout(Config, job.Segments);
         var schedule = new NoiseSchedule(job.Steps);
         // One-way: a watcher that went away costs the render nothing.
-        void Say(int step, int layer, string phase) => observer?.OnProgressAsync([new SegmentProgress(job.StoryId, -1, step, layer, phase, "")]);
+        void Say(int step, int layer, string phase, string silos = "") => observer?.OnProgressAsync([new SegmentProgress(job.StoryId, -1, step, layer, phase, silos)]);
 
         // The story's record: accepted now, a report after every step, done at the end. Segments report their progress to
         // it, and it passes them on to the observer.
@@ -76,11 +76,11 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
         string attempt = "";           // the placement's id, part of its segments' keys (see NewAttempt)
         try
         {
+            // The state at the start of each step is kept (here for the first, below for the others): if a silo dies during
+            // the step, it is redone from there; if the render stops or its process dies, it resumes from there.
+            await checkpoints.SaveAsync(job.StoryId, new Checkpoint(step, fingerprint, latents), stop);
             while (step < job.Steps)
             {
-                // The state at the start of the step: if a silo dies during it, the step is redone from here; if the
-                // render stops or its process dies, it resumes from here.
-                await checkpoints.SaveAsync(job.StoryId, new Checkpoint(step, fingerprint, latents), stop);
                 try
                 {
                     if (placement is null)
@@ -99,7 +99,8 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
                     string[] dead = placement is null ? [] : await DeadSilosAsync(placement, e, stop);
                     if (dead.Length == 0) throw;
                     failures++;
-                    Say(step, 0, $"silo failure ({string.Join(", ", dead)} declared dead): redoing step {step + 1} on the silos still active");
+                    Say(step, 0, $"{SegmentProgress.SiloFailure} ({string.Join(", ", dead)} declared dead): redoing step {step + 1} on the silos still active",
+                        silos: string.Join(",", dead));
                     latents = await checkpoints.LatestAsync(job.StoryId, stop) is { } saved && saved.Step == step ? saved.Latents
                         : throw new InvalidOperationException($"story {job.StoryId}: no checkpoint for step {step}", e);
                     // The survivors drop what they held of the attempt that failed: the new placement makes new grains.
@@ -107,9 +108,12 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
                     placement = null;
                     continue;
                 }
-                // The silos report each segment's phases; only the coordinator knows when the whole step is done.
-                Say(step, Config.Layers - 1, "step done");
                 step++;
+                // Kept before the step is announced: whoever hears "step done" finds the step's latents in the checkpoint
+                // (the dashboard's previews). The last step's latents are the render's answer.
+                if (step < job.Steps) await checkpoints.SaveAsync(job.StoryId, new Checkpoint(step, fingerprint, latents), stop);
+                // The silos report each segment's phases; only the coordinator knows when the whole step is done.
+                Say(step - 1, Config.Layers - 1, "step done");
                 await story.ReportAsync(new StoryStatus(job.StoryId, step == job.Steps ? "done" : "rendering", step, job.Steps), stop);
             }
             return new RenderOutcome(job.StoryId, Stopped: false, step, new FloatBlock(latents));

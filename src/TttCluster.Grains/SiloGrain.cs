@@ -12,7 +12,8 @@ namespace TttCluster.Grains;
 public sealed class SiloGrain(SiloIdentity silo, SegmentCount segments, ProgressRelay progress, ScanGroups groups) : Grain, ISiloGrain
 {
     Task<SiloWorkload> ISiloGrain.GetStatusAsync(CancellationToken cancel) =>
-        Task.FromResult(new SiloWorkload(silo.Name, silo.Capacity, segments.Active, segments.Stories));
+        Task.FromResult(new SiloWorkload(silo.Name, silo.Capacity, segments.Active, segments.Stories,
+            System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, Environment.ProcessorCount));
 
     Task ISiloGrain.BeginStepAsync(SiloShare share, StepStart start, CancellationToken cancel) =>
         OnEach(share, async (segment, token) =>

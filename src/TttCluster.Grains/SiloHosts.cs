@@ -42,14 +42,29 @@ public static class SiloHosts
 
     /// <summary>
     /// Azure Table clustering (Orleans' membership table in the storage account <paramref name="connectionString"/> names:
-    /// Azurite locally), this silo on loopback at the given ports.
+    /// Azurite locally), this silo at the given ports: on loopback, or reached by other machines at <paramref name="advertise"/>
+    /// (then it listens on every interface).
     /// </summary>
-    public static Action<ISiloBuilder> AzureTable(string connectionString, string clusterId, int siloPort, int gatewayPort) => silo =>
+    public static Action<ISiloBuilder> AzureTable(string connectionString, string clusterId, int siloPort, int gatewayPort, IPAddress? advertise = null) => silo =>
     {
         silo.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = SiloSetup.DefaultServiceId; });
-        silo.ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort);
+        Endpoints(silo, advertise, siloPort, gatewayPort);
         silo.UseAzureStorageClustering(o => o.TableServiceClient = new Azure.Data.Tables.TableServiceClient(connectionString));
     };
+
+    /// <summary>
+    /// Development clustering with this silo as the primary (the membership in its memory): on loopback, or reached by
+    /// ttt-silo processes on other machines at <paramref name="advertise"/> (then it listens on every interface).
+    /// </summary>
+    public static Action<ISiloBuilder> Primary(int siloPort, int gatewayPort, IPAddress? advertise = null) => silo =>
+    {
+        silo.Configure<ClusterOptions>(o => { o.ClusterId = SiloSetup.DefaultClusterId; o.ServiceId = SiloSetup.DefaultServiceId; });
+        Endpoints(silo, advertise, siloPort, gatewayPort);
+        silo.UseDevelopmentClustering(new IPEndPoint(advertise ?? IPAddress.Loopback, siloPort));
+    };
+
+    private static void Endpoints(ISiloBuilder silo, IPAddress? advertise, int siloPort, int gatewayPort) =>
+        silo.ConfigureEndpoints(advertise ?? IPAddress.Loopback, siloPort, gatewayPort, listenOnAnyHostAddress: advertise is not null && !IPAddress.IsLoopback(advertise));
 
     /// <summary>What is wrong with a storage connection string, in words (null: nothing); the string itself is never repeated (it holds a key).</summary>
     public static string? StorageConnectionProblem(string connectionString)

@@ -71,6 +71,7 @@ void Clustering(ISiloBuilder silo)
         silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage));
     else
         silo.UseDevelopmentClustering(options.Primary ?? new IPEndPoint(options.Advertise, siloPort));
+    KubernetesPod.UseHostingIfInPod(silo);
 }
 
 using var host = SiloHosts.Build(model, options.Name, options.Capacity, Clustering, LogLevel.Warning);

@@ -62,7 +62,8 @@ internal sealed record SiloArguments(string ModelPath, string Name, int Capacity
             throw new ArgumentException("--primary and --storage: expected one way to find the cluster, found both");
         return new SiloArguments(
             ModelPath: Text("--model") ?? Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors"),
-            Name: Text("--name") ?? $"silo-{Environment.ProcessId}",
+            // In a Kubernetes pod the silo must carry the pod's name (Orleans' Kubernetes hosting matches silos to pods by it).
+            Name: Text("--name") ?? Grains.KubernetesPod.Name ?? $"silo-{Environment.ProcessId}",
             Capacity: Int("--capacity", 1, 0, 1024),
             Listen: listen, Advertise: advertise,
             SiloPort: Int("--silo-port", 0, 0, 65535), GatewayPort: Int("--gateway-port", 0, 0, 65535),

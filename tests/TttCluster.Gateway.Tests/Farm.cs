@@ -22,6 +22,7 @@ internal sealed class Farm : IAsyncDisposable
     public static ModelBundle Model => s_model.Value;
 
     private readonly WebApplication _app;
+    public IServiceProvider Services => _app.Services;
     public string DataDirectory { get; }
     public Uri BaseAddress { get; }
     public HttpClient TenantA { get; }
@@ -45,13 +46,16 @@ internal sealed class Farm : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Starts a farm on <paramref name="data"/> (a new folder when null).</summary>
-    public static async Task<Farm> StartAsync(string? data = null, int concurrentStories = 2)
+    /// <summary>
+    /// Starts a farm on <paramref name="data"/> (a new folder when null), with <paramref name="siloProcesses"/> ttt-silo
+    /// processes (the test project must reference TttCluster.Silo, so that ttt-silo.dll is beside it).
+    /// </summary>
+    public static async Task<Farm> StartAsync(string? data = null, int concurrentStories = 2, int siloProcesses = 0)
     {
         data ??= Directory.CreateTempSubdirectory("ttt-farm-test-").FullName;
         string keys = Path.Combine(data, "test-keys");
         await File.WriteAllTextAsync(keys, $"# two studios\nstudio-a {KeyA}\nstudio-b {KeyB}\n");
-        var settings = new FarmSettings(IPAddress.Loopback, 0, data, keys, concurrentStories);
+        var settings = new FarmSettings(IPAddress.Loopback, 0, data, keys, concurrentStories, SiloProcesses: siloProcesses, ModelPath: ModelPath);
         var app = FarmServer.Build(settings, Model, ApiKeys.Load(keys, settings.GeneratedKeysFile), LogLevel.None);
         await app.StartAsync();
         return new Farm(app, data, new Uri(app.Urls.First() + "/"));

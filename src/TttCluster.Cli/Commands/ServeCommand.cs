@@ -14,7 +14,7 @@ public static class ServeCommand
     public const string DefaultDataFolder = "farm-data";
 
     public static readonly CliCommand Command = new("serve",
-        "serve [--port N] [--listen IP] [--data DIR | --storage CONNSTR] [--keys FILE] [--concurrent N] [--silos N] [--silo-port P] [--model FILE]",
+        "serve [--port N] [--listen IP] [--data DIR | --storage CONNSTR] [--keys FILE] [--concurrent N] [--silos N] [--silo-port P] [--advertise IP] [--previews on|off] [--model FILE]",
         "run the render farm: the HTTP API (/v1) and a silo, stories kept in a folder or in Azure Storage",
         $"""
         Stories submitted to the API are stored in the data folder before they are accepted, render on the silo (up to
@@ -22,7 +22,8 @@ public static class ServeCommand
         Ctrl-C, or kill it: started again with the same --data it renders every story it had accepted, resuming each
         from its last finished step. Every /v1 call needs "Authorization: Bearer KEY". Keys come from --keys (lines
         "TENANT KEY"); without it the farm makes a random key for tenant "default" on its first start and keeps it in
-        DIR/api-keys. The OpenAPI document is at /openapi/v1.json; /healthz and /readyz need no key.
+        DIR/api-keys. The dashboard is at / (sign in with a key), Orleans' own at /orleans (from this machine only); the
+        OpenAPI document is at /openapi/v1.json; /healthz and /readyz need no key.
         With --storage (or TTT_STORAGE, which keeps the account key off the command line) story records go to the
         account's tables, checkpoints and videos to its blobs (container "{FarmSettings.BlobContainer}"), and the cluster's
         membership to its tables: ttt-silo processes join with the same storage. Without it, ttt-silo processes on this
@@ -37,6 +38,8 @@ public static class ServeCommand
             new("--concurrent", "N", "stories rendered at once, 1 to 16 (default 2)"),
             new("--silos", "N", "silo processes to start, 0 to 64, restarted when one dies; with any, this process only coordinates (default 0)"),
             new("--silo-port", "P", "this process's silo port, for ttt-silo --primary (default: a free port)"),
+            new("--advertise", "IP", "the address silos on other machines reach this one at (then it listens on every interface); also POD_IP"),
+            new("--previews", "on|off", "per-step preview images in the dashboard (default: on for models with small frames, such as Tiny)"),
             StoryLoading.ModelOption,
         ],
         Run);
@@ -59,6 +62,17 @@ public static class ServeCommand
         if (string.IsNullOrWhiteSpace(storage)) storage = null;
         if (storage is not null && SiloHosts.StorageConnectionProblem(storage) is { } problem)
             throw new CliException($"--storage: expected an Azure Storage connection string (\"UseDevelopmentStorage=true\" for Azurite), but it {problem}");
+        string? advertiseText = a.Optional("--advertise") ?? Environment.GetEnvironmentVariable("POD_IP");
+        IPAddress? advertise = null;
+        if (!string.IsNullOrEmpty(advertiseText) && !IPAddress.TryParse(advertiseText, out advertise))
+            throw new CliException($"--advertise: expected an IP address such as 10.0.0.5, found \"{advertiseText}\"");
+        bool? previews = a.Optional("--previews") switch
+        {
+            null => null,
+            "on" => true,
+            "off" => false,
+            var other => throw new CliException($"--previews: expected on or off, found \"{other}\""),
+        };
         string? modelOption = a.Optional("--model");
         var model = StoryLoading.LoadModel(modelOption);
         string modelPath = Path.GetFullPath(modelOption ?? StoryLoading.DefaultModelPath);
@@ -71,7 +85,7 @@ public static class ServeCommand
             throw new CliException($"--data: cannot make the folder {data}: {e.Message}");
         }
 
-        var settings = new FarmSettings(listen, port, data, keysFile, concurrent, storage, siloProcesses, siloPort, modelPath);
+        var settings = new FarmSettings(listen, port, data, keysFile, concurrent, storage, siloProcesses, siloPort, modelPath, previews, advertise);
         ApiKeys keys;
         try
         {
@@ -100,6 +114,7 @@ public static class ServeCommand
         string keysFrom = settings.KeysFile ?? settings.GeneratedKeysFile;
         string storedIn = settings.Storage is null ? $"data in {settings.DataDirectory}" : $"stories in Azure Storage (container {FarmSettings.BlobContainer})";
         context.Output.WriteLine($"ttt serve: listening on {where}; {storedIn}; {keys.Count} API key(s) in {keysFrom}");
+        context.Output.WriteLine($"ttt serve: dashboard at {app.Urls.First().TrimEnd('/')}/ (sign in with an API key)");
         var silos = app.Services.GetRequiredService<FarmSilos>();
         context.Output.WriteLine($"ttt serve: silos join with: ttt-silo {string.Join(' ', silos.JoinArguments)}{(settings.Storage is null ? "" : " (and TTT_STORAGE)")}");
         context.Output.Flush();

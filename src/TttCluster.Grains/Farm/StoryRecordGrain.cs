@@ -51,10 +51,15 @@ public sealed class StoryRecordGrain([PersistentState("story", FarmStorage.Name)
         // not make it done.
         if (StoryStates.IsFinal(record.State) || Rank(storyState) < Rank(record.State)) return record;
         var now = DateTimeOffset.UtcNow;
+        int newStepsDone = Math.Max(record.StepsDone, stepsDone);
         var updated = record with
         {
             State = storyState,
-            StepsDone = Math.Max(record.StepsDone, stepsDone),
+            StepsDone = newStepsDone,
+            // Steps over time (the dashboard's chart and ETA): a time for each step as it is recorded done.
+            StepTimes = newStepsDone > (record.StepTimes?.Length ?? 0)
+                ? [.. record.StepTimes ?? [], .. Enumerable.Repeat(now, newStepsDone - (record.StepTimes?.Length ?? 0))]
+                : record.StepTimes,
             Error = error ?? record.Error,
             StartedAt = record.StartedAt ?? (storyState == StoryStates.Rendering ? now : null),
             FinishedAt = StoryStates.IsFinal(storyState) ? now : null,
