@@ -61,5 +61,6 @@ for (const [file, text] of sources) {
     }
   }
 }
-console.log(failures === 0 ? `${objects} object(s), all valid` : `${failures} of ${objects} object(s) invalid`);
+console.log(objects === 0 ? "no objects found: expected rendered Kubernetes manifests"
+  : failures === 0 ? `${objects} object(s), all valid` : `${failures} of ${objects} object(s) invalid`);
 process.exit(failures === 0 && objects > 0 ? 0 : 1);
