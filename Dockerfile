@@ -11,10 +11,12 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
 WORKDIR /src
 # Only what the CLI's project graph needs: the props files pin the framework and package versions, the CLI references
-# the benchmarks project (`ttt bench`), and models/ holds the shipped model that the build copies beside ttt.dll.
+# the benchmarks project (`ttt bench`, which compiles in the tests' Azurite starter), and models/ holds the shipped
+# model that the build copies beside ttt.dll.
 COPY Directory.Build.props Directory.Packages.props ./
 COPY src/ src/
 COPY benchmarks/ benchmarks/
+COPY tests/TttCluster.Storage.Tests/AzuriteProcess.cs tests/TttCluster.Storage.Tests/
 COPY models/ models/
 # Framework-dependent on the aspnet runtime image. ttt-silo.dll lands beside ttt.dll: every host references the silo
 # project, and `ttt serve --silos N` starts it from its own folder.
