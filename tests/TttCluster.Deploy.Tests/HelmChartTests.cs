@@ -82,7 +82,8 @@ public class HelmChartTests
     {
         var m = new Manifests(Tools.HelmTemplateWith([], [$"silo.replicas={replicas}", $"gateway.replicas={replicas}", "gpu.enabled=true", $"gpu.replicas={replicas}"]));
         var budgets = m.Names("PodDisruptionBudget").Order().ToList();
-        Assert.True(expected == (budgets.Count == 3),
+        string[] wanted = expected ? ["farm-tttcluster-gateway", "farm-tttcluster-silo", "farm-tttcluster-silo-gpu"] : [];
+        Assert.True(budgets.SequenceEqual(wanted),
             $"expected {(expected ? "a PodDisruptionBudget for the gateway, the silos and the GPU silos" : "no PodDisruptionBudget")} with {replicas} replica(s), found [{string.Join(", ", budgets)}]");
         if (expected)
             foreach (var pdb in m.OfKind("PodDisruptionBudget"))
