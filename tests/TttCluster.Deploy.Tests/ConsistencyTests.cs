@@ -6,8 +6,11 @@ namespace TttCluster.Deploy.Tests;
 /// </summary>
 public class ConsistencyTests
 {
-    private static readonly Manifests Chart = new(Tools.HelmTemplate());
-    private static readonly Manifests Plain = new(Tools.Kustomize(Repo.PathOf("k8s")));
+    // Rendered once for the class, on first use (inside a test, so a missing tool fails with its own message).
+    private static readonly Lazy<Manifests> ChartOnce = new(() => new Manifests(Tools.HelmTemplate()));
+    private static readonly Lazy<Manifests> PlainOnce = new(() => new Manifests(Tools.Kustomize(Repo.PathOf("k8s"))));
+    private static Manifests Chart => ChartOnce.Value;
+    private static Manifests Plain => PlainOnce.Value;
 
     [Theory]
     [InlineData("-gateway")]
