@@ -33,12 +33,18 @@ public sealed class Interrupts : IDisposable
         // Returning with Cancel false lets the runtime carry out the signal's default action: the process ends by it.
         // The handlers run on the runtime's signal thread, where an exception would crash the process: nothing they call throws.
         interrupts._registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, c => c.Cancel = !interrupts.Interrupt()));
-        interrupts._registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { interrupts.Quit("terminated"); c.Cancel = false; }));
+        interrupts._registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => c.Cancel = !interrupts.Terminate()));
         return interrupts;
     }
 
     /// <summary>Set while the running command stops cleanly on <see cref="StopRequested"/>.</summary>
     public bool CanStop { get; set; }
+
+    /// <summary>
+    /// Set by a service (`ttt serve`) that SIGTERM stops cleanly, as the first Ctrl-C does: a container's stop, a rolling
+    /// update or a scale-down sends SIGTERM and waits its grace period before SIGKILL. Otherwise SIGTERM quits at once.
+    /// </summary>
+    public bool StopsOnTerm { get; set; }
 
     /// <summary>Cancelled by the first Ctrl-C while <see cref="CanStop"/>.</summary>
     public CancellationToken StopRequested => _stop.Token;
@@ -55,6 +61,20 @@ public sealed class Interrupts : IDisposable
             return false;
         }
         Quit("interrupted");
+        return true;
+    }
+
+    /// <summary>What SIGTERM does. Returns true when the process should now quit.</summary>
+    private bool Terminate()
+    {
+        if (StopsOnTerm && CanStop && Interlocked.Increment(ref _presses) == 1)
+        {
+            Say("ttt: terminated: stopping cleanly (SIGTERM or Ctrl-C again to quit at once)...");
+            _ = _stop.CancelAsync().ContinueWith(t => Say($"ttt: while stopping: {t.Exception?.InnerException?.Message}"),
+                TaskContinuationOptions.OnlyOnFaulted);
+            return false;
+        }
+        Quit("terminated");
         return true;
     }
 

@@ -99,7 +99,7 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
                     string[] dead = placement is null ? [] : await DeadSilosAsync(placement, e, stop);
                     if (dead.Length == 0) throw;
                     failures++;
-                    Say(step, 0, $"{SegmentProgress.SiloFailure} ({string.Join(", ", dead)} declared dead): redoing step {step + 1} on the silos still active",
+                    Say(step, 0, $"{SegmentProgress.SiloFailure} ({HowTheyWent(dead)}): redoing step {step + 1} on the silos still active",
                         silos: string.Join(",", dead));
                     latents = await checkpoints.LatestAsync(job.StoryId, stop) is { } saved && saved.Step == step ? saved.Latents
                         : throw new InvalidOperationException($"story {job.StoryId}: no checkpoint for step {step}", e);
@@ -141,6 +141,17 @@ public sealed class CoordinatorGrain(ModelBundle model, ICheckpointStore checkpo
     /// would be the same grains, and a late call of the old render would run on the new render's state.
     /// </summary>
     private static string NewAttempt() => Guid.NewGuid().ToString("N");
+
+    /// <summary>
+    /// How the silos went, in words: "left the cluster" while the membership shows one shutting down or stopping (SIGTERM:
+    /// it said goodbye, nothing waited for failure detection), "declared dead" otherwise.
+    /// </summary>
+    private string HowTheyWent(string[] silos)
+    {
+        var members = membership.CurrentSnapshot.Members.Values;
+        bool Leaving(string name) => members.Any(m => m.Name == name && m.Status is SiloStatus.ShuttingDown or SiloStatus.Stopping);
+        return string.Join(", ", silos.Select(name => $"{name} {(Leaving(name) ? "left the cluster" : "declared dead")}"));
+    }
 
     /// <summary>The names of the silos the membership holds active now.</summary>
     private HashSet<string> ActiveSiloNames() =>

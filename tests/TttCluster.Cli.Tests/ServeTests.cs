@@ -195,4 +195,51 @@ public class ServeTests(ITestOutputHelper output)
             Directory.Delete(data, recursive: true);
         }
     }
+
+    /// <summary>
+    /// SIGTERM (docker stop, a rolling update, a scale-down) stops `ttt serve` cleanly: it says so, its silo process leaves
+    /// and exits, the farm exits 0; the story it was rendering stays accepted, and the next start on the same folder
+    /// finishes it with the local executor's bits.
+    /// </summary>
+    [Fact]
+    public async Task Serve_GivenSigterm_StopsCleanly_AndTheNextStartFinishesTheStory()
+    {
+        string data = Directory.CreateTempSubdirectory("ttt-serve-term-").FullName;
+        string keys = Path.Combine(data, "keys");
+        File.WriteAllText(keys, $"studio {Key}\n");
+        string story = Story("Terminated", 11);
+        try
+        {
+            string id;
+            int siloPid;
+            var (farm, client) = StartFarm(data, keys, ["--silos", "1"]);
+            using (farm)
+            using (client)
+            {
+                await WaitForSilosAsync(client, s => Has(s, "worker-0", "active"), "the silo process active");
+                siloPid = SiloProcessOf(farm.Id, "worker-0");
+                var response = await client.PostAsync("v1/stories", new StringContent(story, Encoding.UTF8, "application/yaml"));
+                Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+                id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+                while ((await Get(client, id)).GetProperty("stepsDone").GetInt32() < 3) await Task.Delay(20);
+
+                Assert.True(farm.Terminate());
+                var (code, stdout, stderr) = farm.WaitForExit();
+                output.WriteLine(stderr);
+                Assert.Contains("ttt: terminated: stopping cleanly", stderr);
+                Assert.Contains("ttt serve: stopped", stdout);
+                Assert.Equal(0, code);
+            }
+            Assert.Throws<ArgumentException>(() => System.Diagnostics.Process.GetProcessById(siloPid));   // it left and exited with the farm
+
+            var (again, client2) = StartFarm(data, keys, []);
+            using (again)
+            using (client2)
+                await AssertDoneWithTheLocalExecutorsBits(client2, id, story, data, "after SIGTERM and a restart");
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
 }

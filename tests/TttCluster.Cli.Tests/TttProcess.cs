@@ -79,6 +79,14 @@ internal sealed partial class TttProcess : IDisposable
         return errno == NoSuchProcess ? false : throw new InvalidOperationException($"kill(SIGINT) failed: errno {errno}");
     }
 
+    /// <summary>What a container runtime or Kubernetes sends to stop the process. Returns false when it had already exited.</summary>
+    public bool Terminate()
+    {
+        if (Kill(_process.Id, Sigterm) == 0) return true;
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == NoSuchProcess ? false : throw new InvalidOperationException($"kill(SIGTERM) failed: errno {errno}");
+    }
+
     private const int NoSuchProcess = 3;   // ESRCH
 
     /// <summary>Waits for the exit; returns the exit code (128 + signal when a signal ended it) and all output.</summary>
@@ -104,7 +112,7 @@ internal sealed partial class TttProcess : IDisposable
         _process.Dispose();
     }
 
-    private const int Sigint = 2;
+    private const int Sigint = 2, Sigterm = 15;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

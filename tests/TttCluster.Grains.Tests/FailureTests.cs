@@ -34,8 +34,39 @@ public class FailureTests(ITestOutputHelper output)
         });
         output.WriteLine($"killed silo-1 at progress event {killAt}; the redo began {redoAt - killedAt:N2} s later; coordinator said: {string.Join(" | ", failures)}");
         Assert.NotEmpty(failures);                                      // the kill was noticed and a step redone
+        Assert.Contains("silo-1 declared dead", failures[0]);           // no goodbye: failure detection found it
         Assert.Equal(2, cluster.Silos.Count);
         AssertBitIdentical(local, latents, "after SIGKILL of a silo process");
+    }
+
+    /// <summary>
+    /// SIGTERM to a silo process mid-render (a rolling update, a scale-down): it leaves the cluster saying goodbye, the
+    /// coordinator moves its segments at once (the story's message says it left, not that it was declared dead: no probe
+    /// had to miss), and the story completes with the local executor's bits.
+    /// </summary>
+    [Fact]
+    public async Task SiloProcessGivenSigtermMidRender_LeavesAtOnce_StoryCompletesBitIdentical()
+    {
+        var (local, job) = Story("story-sigterm", 7, 5, 23);
+        int termAt = new Random(20261206).Next(40, 120), events = 0;
+        await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 3, CancellationToken.None);
+        var failures = new List<string>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double termedAt = 0, redoAt = 0;
+        float[] latents = await Render(cluster.Grains, job, p =>
+        {
+            if (Interlocked.Increment(ref events) == termAt)
+            {
+                termedAt = clock.Elapsed.TotalSeconds;
+                System.Diagnostics.Process.Start("kill", ["-TERM", cluster.ProcessIdOf(1).ToString()])!.WaitForExit();
+            }
+            if (p.Phase.StartsWith("silo failure")) lock (failures) { failures.Add(p.Phase); redoAt = clock.Elapsed.TotalSeconds; }
+        });
+        output.WriteLine($"SIGTERM to silo-1 at progress event {termAt}; the redo began {redoAt - termedAt:N2} s later; coordinator said: {string.Join(" | ", failures)}");
+        Assert.NotEmpty(failures);
+        Assert.Contains("silo-1 left the cluster", failures[0]);
+        Assert.Equal(0, await cluster.WaitForExitAsync(1, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        AssertBitIdentical(local, latents, "after SIGTERM of a silo process");
     }
 
     /// <summary>Two stories share three silo processes when one is killed: each notices, and both complete bit-identical.</summary>
@@ -176,6 +207,7 @@ public class FailureTests(ITestOutputHelper output)
             if (p.Phase.StartsWith("silo failure")) lock (failures) failures.Add(p.Phase);
         });
         Assert.NotEmpty(failures);
+        Assert.Contains("left the cluster", failures[0]);
         AssertBitIdentical(local, latents, "after a silo left");
     }
 

@@ -48,6 +48,8 @@ public static class ServeCommand
     {
         a.AtMostPositionals(0, "serve");
         context.Interrupts.CanStop = true;
+        // A farm in a container is stopped by SIGTERM: its silo leaves the cluster and its silo processes are told to.
+        context.Interrupts.StopsOnTerm = true;
         int port = a.OptionalInt("--port", 0, 65535) ?? 8080;
         string listenText = a.Optional("--listen") ?? "127.0.0.1";
         if (!IPAddress.TryParse(listenText, out var listen))
