@@ -70,7 +70,7 @@ public static class FarmServer
             else
                 SiloHosts.AzureTable(settings.Storage, SiloSetup.DefaultClusterId, siloPort, gatewayPort, settings.Advertise)(silo);
             // With silo processes to render, this process coordinates, decodes and encodes, and answers the API.
-            SiloSetup.Configure(silo, model, KubernetesPod.Name ?? SiloName, capacity: settings.SiloProcesses > 0 ? 0 : 1,
+            SiloSetup.Configure(silo, model, KubernetesPod.Name ?? SiloName, capacity: settings.SiloCapacity,
                 checkpoints: _ => new BlobCheckpointStore(blobs));
             KubernetesPod.UseHostingIfInPod(silo);
             if (settings.Storage is null) silo.AddFolderGrainStorage(FarmStorage.Name, settings.GrainsDirectory);

@@ -17,6 +17,7 @@ namespace TttCluster.Gateway;
 /// <param name="SiloProcesses">How many ttt-silo processes the farm starts (and restarts when one dies); with any, the farm's own silo only coordinates.</param>
 /// <param name="SiloPort">The farm's own silo port (silo-to-silo; ttt-silo joins it with --primary 127.0.0.1:PORT); 0: a free port.</param>
 /// <param name="ModelPath">The model file, for the silo processes (this process has it loaded already).</param>
+/// <param name="Capacity">This process's silo's share of the segments; 0: it only coordinates. Null: 1, or 0 with <paramref name="SiloProcesses"/>.</param>
 /// <param name="Advertise">
 /// The address other machines reach this process's silo at (its pod or container address); the silo then listens on
 /// every interface. Null: the silo is on loopback, for ttt-silo processes on this machine only.
@@ -24,8 +25,11 @@ namespace TttCluster.Gateway;
 /// <param name="Previews">Per-step previews for the dashboard; null: on when the model's frames are cheap to decode (<see cref="StoryPreviews.OnByDefault"/>).</param>
 public sealed record FarmSettings(IPAddress Listen, int Port, string DataDirectory, string? KeysFile, int ConcurrentStories = 2,
     string? Storage = null, int SiloProcesses = 0, int SiloPort = 0, string? ModelPath = null, bool? Previews = null,
-    IPAddress? Advertise = null)
+    IPAddress? Advertise = null, int? Capacity = null)
 {
+    /// <summary>The share of the segments this process's silo takes (<see cref="Capacity"/>, or its default).</summary>
+    public int SiloCapacity => Capacity ?? (SiloProcesses > 0 ? 0 : 1);
+
     /// <summary>Largest story document the API accepts, in bytes.</summary>
     public const int MaxStoryBytes = 256 * 1024;
 

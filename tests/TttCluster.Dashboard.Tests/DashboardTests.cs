@@ -50,7 +50,8 @@ public class DashboardTests(Browser browser, ITestOutputHelper output) : IClassF
             // A preview asked for just as its story stopped rendering is answered 409, which Chromium logs; nothing is wrong.
             // Nor is an answer the test itself provokes.
             bool previewTooLate = message.Text.Contains("status of 409") && message.Location.Contains("/preview");
-            bool expected = _expectedRefusals.Any(url => message.Location.Contains(url));
+            bool expected;
+            lock (_expectedRefusals) expected = _expectedRefusals.Any(url => message.Location.Contains(url));
             if (message.Type == "error" && !previewTooLate && !expected) lock (_pageErrors) _pageErrors.Add($"{message.Text} ({message.Location})");
         };
         page.RequestFailed += (_, request) => { if (!request.Url.Contains("/events")) lock (_pageErrors) _pageErrors.Add($"{request.Url}: {request.Failure}"); };
@@ -147,8 +148,14 @@ public class DashboardTests(Browser browser, ITestOutputHelper output) : IClassF
         try
         {
             var silos = farm.Services.GetRequiredService<FarmSilos>();
+            // Both silo processes active and answering before the stories come: a placement uses the silos that answer.
             var started = DateTime.UtcNow.AddSeconds(90);
-            while (silos.Processes is not { Living: 2 }) { Assert.True(DateTime.UtcNow < started, "the silo processes never joined"); await Task.Delay(100); }
+            while (!(await farm.TenantA.GetStringAsync("v1/silos") is var seen && seen.Contains("\"name\":\"worker-0\",") && seen.Contains("\"name\":\"worker-1\",")
+                     && JsonDocument.Parse(seen).RootElement.GetProperty("silos").EnumerateArray().Count(v => v.GetProperty("status").GetString() == "active") == 3))
+            {
+                Assert.True(DateTime.UtcNow < started, "the silo processes never became active");
+                await Task.Delay(100);
+            }
             // Two more stories make the list worth a look in the screenshot; the long one is the one a silo dies under.
             await Farm.SubmitOkAsync(farm.TenantA, Story(4, 10, "A short one"));
             string id = await Farm.SubmitOkAsync(farm.TenantA, Story(16, 120, "The long chase"));
@@ -156,16 +163,20 @@ public class DashboardTests(Browser browser, ITestOutputHelper output) : IClassF
 
             var page = await SignedInAsync(farm, Farm.KeyA);
             await page.ClickAsync($"tr[data-story-id='{id}'] a.open");
+            // Rendering on both silo processes.
             await page.WaitForFunctionAsync(
-                "() => { const cells = [...document.querySelectorAll('#segments .segment')]; return cells.length === 16 && cells.every(c => Number(c.dataset.step) >= 3); }",
+                "() => { const cells = [...document.querySelectorAll('#segments .segment')]; " +
+                "return cells.length === 16 && cells.every(c => Number(c.dataset.step) >= 3) && new Set(cells.map(c => c.dataset.silo)).size === 2; }",
                 null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+            // The silo of the long story's first segment: its death must move segments.
+            string victim = (await page.GetAttributeAsync("#segments .segment[data-segment='0']", "data-silo"))!;
             await Screenshot(page, "story-rendering.png", docs: true);
             await page.ClickAsync("#nav-stories");
             await WaitForTextAsync(page, $"tr[data-story-id='{id}'] td.state", "rendering");
             await Screenshot(page, "stories.png", docs: true);
 
             await page.ClickAsync("#nav-silos");
-            var (victim, process) = silos.Processes!.All.First(p => !p.Process.HasExited);
+            var process = silos.Processes!.All.Single(p => p.Name == victim).Process;
             await WaitForTextAsync(page, $"tr[data-silo='{victim}'] td.status", "active");
             process.Kill();
             var killedAt = DateTime.UtcNow;
@@ -177,8 +188,19 @@ public class DashboardTests(Browser browser, ITestOutputHelper output) : IClassF
             var story = await Farm.WaitForEndAsync(farm.TenantA, id, TimeSpan.FromSeconds(180));
             Assert.Equal("done", story.GetProperty("state").GetString());
             // Every story that had segments on it redid a step (the long one at least).
-            await page.WaitForFunctionAsync("s => Number(document.querySelector(s)?.textContent) >= 1", $"tr[data-silo='{victim}'] td.failures",
-                new PageWaitForFunctionOptions { Timeout = 20_000 });
+            try
+            {
+                await page.WaitForFunctionAsync("s => Number(document.querySelector(s)?.textContent) >= 1", $"tr[data-silo='{victim}'] td.failures",
+                    new PageWaitForFunctionOptions { Timeout = 20_000 });
+            }
+            catch (TimeoutException)
+            {
+                // What the coordinator said, and what the farm says of its silos: why no failure was counted.
+                await foreach (var e in farm.Services.GetRequiredService<StoryEvents>().WatchAsync(id, null, CancellationToken.None))
+                    if (e.Data is SegmentView { Segment: < 0 } said && said.Phase != "step done") output.WriteLine($"coordinator: {said}");
+                output.WriteLine(await farm.TenantA.GetStringAsync("v1/silos"));
+                throw;
+            }
             AssertNoPageErrors();
         }
         finally
@@ -199,8 +221,17 @@ public class DashboardTests(Browser browser, ITestOutputHelper output) : IClassF
             await pageOfB.WaitForSelectorAsync($"tr[data-story-id='{ofB}']");
             Assert.Equal(0, await pageOfB.Locator($"tr[data-story-id='{ofA}']").CountAsync());
             Assert.Equal(1, await pageOfB.Locator("table#stories tbody tr[data-story-id]").CountAsync());
+            // A bad story is refused with each problem on a line of its own, where it is.
+            lock (_expectedRefusals) _expectedRefusals.Add("/v1/stories");
+            await pageOfB.FillAsync("#story-source", "title: Broken\nseed: 1\nsettings: { steps: 0 }\nscenes:\n  - text: \"Tom naps.\"\n");
+            await pageOfB.ClickAsync("#submit-story");
+            var problem = await pageOfB.WaitForSelectorAsync("#submit-errors li.submit-error");
+            string problemText = (await problem!.TextContentAsync())!;
+            Assert.StartsWith("line 3, column", problemText);
+            Assert.Contains("settings.steps", problemText);
+
             // Even by its address: the page says there is no such story, as the API does.
-            _expectedRefusals.Add($"/v1/stories/{ofA}");
+            lock (_expectedRefusals) _expectedRefusals.Add($"/v1/stories/{ofA}");
             await pageOfB.GotoAsync(farm.BaseAddress + "#/stories/" + ofA);
             var error = await pageOfB.WaitForSelectorAsync("#story-error");
             Assert.Contains("no story", await error!.TextContentAsync());

@@ -33,7 +33,7 @@ public class ComposeTests
     {
         string command = Command("gateway");
         Assert.StartsWith("sh -c exec ttt serve ", command);
-        foreach (string option in new[] { "--listen 0.0.0.0", "--port 8080", "--data /data", "--keys /run/secrets/api-keys", "--silo-port 11111", "--advertise \"$$(container-ip)\"" })
+        foreach (string option in new[] { "--listen 0.0.0.0", "--port 8080", "--data /data", "--keys /run/secrets/api-keys", "--silo-port 11111", "--advertise \"$$(container-ip)\"", "--capacity 0" })
             Assert.True(command.Contains(option, StringComparison.Ordinal), $"expected the gateway's command to have {option}, found: {command}");
         // The account key stays off the command line: TTT_STORAGE, not --storage.
         Assert.DoesNotContain("--storage", command);

@@ -125,7 +125,9 @@ public static class FarmCommands
         }
         board?.Finish();
         if (last is null) return 1;
-        context.Output.WriteLine($"{last.Id} {last.State}" + (last.Error is null ? "" : $": {last.Error}"));
+        // Off a terminal every change of state has its line already: the last one again would say the same twice.
+        if (context.OutputIsTerminal || last.Error is not null)
+            context.Output.WriteLine($"{last.Id} {last.State}" + (last.Error is null ? "" : $": {last.Error}"));
         return last.State == "done" ? 0 : 1;
     }
 

@@ -14,7 +14,7 @@ public static class ServeCommand
     public const string DefaultDataFolder = "farm-data";
 
     public static readonly CliCommand Command = new("serve",
-        "serve [--port N] [--listen IP] [--data DIR | --storage CONNSTR] [--keys FILE] [--concurrent N] [--silos N] [--silo-port P] [--advertise IP] [--previews on|off] [--model FILE]",
+        "serve [--port N] [--listen IP] [--data DIR | --storage CONNSTR] [--keys FILE] [--concurrent N] [--silos N] [--capacity N] [--silo-port P] [--advertise IP] [--previews on|off] [--model FILE]",
         "run the render farm: the HTTP API (/v1) and a silo, stories kept in a folder or in Azure Storage",
         $"""
         Stories submitted to the API are stored in the data folder before they are accepted, render on the silo (up to
@@ -37,6 +37,7 @@ public static class ServeCommand
             new("--storage", "CONNSTR", "an Azure Storage connection string (Azurite locally) instead of the folder; also TTT_STORAGE"),
             new("--concurrent", "N", "stories rendered at once, 1 to 16 (default 2)"),
             new("--silos", "N", "silo processes to start, 0 to 64, restarted when one dies; with any, this process only coordinates (default 0)"),
+            new("--capacity", "N", "this process's share of the segments, 0 to 1024; 0: it only coordinates, silos elsewhere render (default 1; 0 with --silos)"),
             new("--silo-port", "P", "this process's silo port, for ttt-silo --primary (default: a free port)"),
             new("--advertise", "IP", "the address silos on other machines reach this one at (then it listens on every interface); also POD_IP"),
             new("--previews", "on|off", "per-step preview images in the dashboard (default: on for models with small frames, such as Tiny)"),
@@ -60,6 +61,7 @@ public static class ServeCommand
         int concurrent = a.OptionalInt("--concurrent", 1, 16) ?? 2;
         int siloProcesses = a.OptionalInt("--silos", 0, 64) ?? 0;
         int siloPort = a.OptionalInt("--silo-port", 0, 65535) ?? 0;
+        int? capacity = a.OptionalInt("--capacity", 0, 1024);
         string? storage = a.Optional("--storage") ?? Environment.GetEnvironmentVariable("TTT_STORAGE");
         if (string.IsNullOrWhiteSpace(storage)) storage = null;
         if (storage is not null && SiloHosts.StorageConnectionProblem(storage) is { } problem)
@@ -87,7 +89,7 @@ public static class ServeCommand
             throw new CliException($"--data: cannot make the folder {data}: {e.Message}");
         }
 
-        var settings = new FarmSettings(listen, port, data, keysFile, concurrent, storage, siloProcesses, siloPort, modelPath, previews, advertise);
+        var settings = new FarmSettings(listen, port, data, keysFile, concurrent, storage, siloProcesses, siloPort, modelPath, previews, advertise, capacity);
         ApiKeys keys;
         try
         {
