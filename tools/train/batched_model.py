@@ -201,11 +201,14 @@ def decode_video_frame(z, f, frames_per_latent, W, upscale):
     return decode(zz[None], W, upscale)[0]
 
 
-def encode_frames(frames, E):
-    """Training-only encoder, RGB [N, 3, H, W] → latents [N, C, H/u, W/u]: a strided convolution that sees the
-    latent pixel's own block and half of each neighbour (the decoder's bilinear upsampling mixes neighbours, so the
-    best code for a pixel depends on them), then a per-pixel MLP. Not part of the model file."""
-    h = Fn.conv2d(frames, E["enc.conv.weight"], E["enc.conv.bias"], stride=E["enc.conv.weight"].shape[-1] // 2,
-                  padding=E["enc.conv.weight"].shape[-1] // 4)
-    h = gelu(h).permute(0, 2, 3, 1)
+def encode_frames(frames, E, upscale):
+    """Training-only encoder, RGB [N, 3, H, W] → latents [N, C, H/u, W/u]. The frame is averaged over 4 × 4 pixels
+    first (the objects are tens of pixels wide, and it makes the convolution 16 times cheaper); a convolution of
+    stride u/4 then sees each latent pixel's own block and half of each neighbour's (the decoder's bilinear
+    upsampling mixes neighbours, so the best code for a pixel depends on them), and a per-pixel MLP makes the code.
+    Not part of the model file: `ttt render` only decodes."""
+    pooled = Fn.avg_pool2d(frames, 4)
+    k = E["enc.conv.weight"].shape[-1]                                 # 2 · u/4: own block plus half a neighbour
+    h = Fn.conv2d(pooled, E["enc.conv.weight"], E["enc.conv.bias"], stride=upscale // 4, padding=(k - upscale // 4) // 2)
+    h = gelu(h).permute(0, 2, 3, 1)                                    # (N, h, w, hidden)
     return linear(gelu(linear(h, E, "enc.fc1")), E, "enc.fc2").permute(0, 3, 1, 2)
