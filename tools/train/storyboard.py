@@ -107,10 +107,10 @@ MOTION_VERBS = {
     "disappears": ["disappears", "vanishes", "fades away"],
 }
 BALL_VERBS = {"right": ["rolls to the right", "bounces to the right"], "left": ["rolls to the left", "bounces to the left"]}
-BACKGROUND_PREFIX = ["On a {b} background, ", "On a {b} background ", "Against a {b} backdrop, ", "Over a {b} background, "]
-BACKGROUND_SUFFIX = [" on a {b} background", " against a {b} backdrop"]
-CROSSING_SUFFIX = " across a {b} background"  # only after a sideways move
-BACKGROUND_SENTENCE = ["The background is {b}. ", "A {b} background. ", "The screen is {b}. "]
+BACKGROUND_PREFIX = ["On {a} {b} background, ", "On {a} {b} background ", "Against {a} {b} backdrop, ", "Over {a} {b} background, "]
+BACKGROUND_SUFFIX = [" on {a} {b} background", " against {a} {b} backdrop"]
+CROSSING_SUFFIX = " across {a} {b} background"  # only after a sideways move
+BACKGROUND_SENTENCE = ["The background is {b}. ", "{a} {b} background. ", "The screen is {b}. "]
 JOINERS = ["; ", ", while ", ", and ", ". "]
 
 
@@ -130,7 +130,11 @@ def _place(rng, cell, table):
 def _subject(obj):
     if not obj.colour_said:
         return f"the {obj.kind}"
-    return f"{'a' if obj.first else 'the'} {obj.colour} {obj.kind}"
+    return f"{_article(obj.colour) if obj.first else 'the'} {obj.colour} {obj.kind}"
+
+
+def _article(word):
+    return "an" if word[0] in "aeiou" else "a"
 
 
 def _verb(rng, obj):
@@ -170,14 +174,14 @@ def _sentence(rng, scene):
     body = clauses[0]
     if len(clauses) == 2:
         body = body + rng.choice(JOINERS) + clauses[1]
-    b = scene.background
+    b, a = scene.background, _article(scene.background)
     if style == "prefix":
-        text = rng.choice(BACKGROUND_PREFIX).format(b=b) + body + "."
+        text = rng.choice(BACKGROUND_PREFIX).format(a=a, b=b) + body + "."
     elif style == "sentence":
-        text = rng.choice(BACKGROUND_SENTENCE).format(b=b) + _capitalise(body) + "."
+        text = rng.choice(BACKGROUND_SENTENCE).format(a=a, b=b) + _capitalise(body) + "."
     else:
         suffixes = BACKGROUND_SUFFIX + ([CROSSING_SUFFIX] if scene.objects[0].motion in ("left", "right") else [])
-        first = clauses[0] + rng.choice(suffixes).format(b=b)
+        first = clauses[0] + rng.choice(suffixes).format(a=a, b=b)
         text = _capitalise(first + (rng.choice(JOINERS) + clauses[1] if len(clauses) == 2 else "")) + "."
     # Sentences after ". " start with a capital; the rest stays as written.
     return ". ".join(_capitalise(part) for part in text.split(". "))

@@ -160,11 +160,15 @@ def run_phase(name, args, params, loss_fn, total, peak_lr, extra, ema_decay=None
         if args.max_minutes and time.time() - args.started > 60 * args.max_minutes:
             print(f"{name}: stopping at step {step}: --max-minutes {args.max_minutes} reached")
             break
+        if args.stop_at and step >= args.stop_at:  # for the resume test: stop as if interrupted
+            checkpoint()
+            sys.exit(f"{name}: stopped at step {step} (--stop-at)")
         t0 = time.time()
         lr = lr_at(step, total, peak_lr, warmup=min(200, total // 10 + 1))
         for group in opt.param_groups:
             group["lr"] = lr
-        loss = loss_fn(step)
+        torch.manual_seed(args.seed * 1_000_003 + 2 * step + (name == "dit"))  # any draw from torch's global
+        loss = loss_fn(step)                                                     # generator is a function of the step
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params.values(), 1.0)
@@ -310,6 +314,7 @@ def main():
     p.add_argument("--dit-lr", type=float, default=5e-4)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--max-minutes", type=float, default=0, help="stop (with a checkpoint) after this many minutes")
+    p.add_argument("--stop-at", type=int, default=0, help="exit after this many steps of a phase, as an interrupted run")
     p.add_argument("--checkpoint-seconds", type=float, default=120)
     p.add_argument("--print-every", type=int, default=20)
     p.add_argument("--out", help="model file to write (not models/tiny.safetensors until a full run is judged)")
