@@ -1,0 +1,339 @@
+"""Trains the Tiny TTT-DiT of docs/MODEL.md on the storyboard world, on the CPU, and writes a model file that
+`ttt render` runs unchanged. See tools/train/README.md for the plan, timings and the commands.
+
+Phases (each resumable from its checkpoint under --run, which git ignores):
+  ae      a training-only encoder and the model file's decoder (decoder.fc1/fc2) as an autoencoder on the world's
+          frames; then the latents' per-channel mean and std, so the denoiser works on unit-scale latents
+  dit     the text embedding and the DiT (TTT layers included) denoising the encoder's latents, v-prediction on the
+          sampler's own timestep grid, uncond text "" for classifier-free guidance, EMA of the weights
+  export  the EMA weights + text encoder + decoder (latent normalisation folded into decoder.fc1) as safetensors,
+          with the configs and how it was trained in the metadata
+
+  OMP_WAIT_POLICY=PASSIVE LD_PRELOAD=libtcmalloc_minimal.so.4 /usr/bin/python3 tools/train/train.py \
+      --run tools/train/runs/NAME --seed 1 --ae-steps 2000 --dit-steps 20000 --out FILE.safetensors
+"""
+import argparse
+import csv
+import datetime
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+import batched_model as bm  # noqa: E402
+import data  # noqa: E402
+import storyboard_frames as sf  # noqa: E402
+import storyboard as sb  # noqa: E402
+from batched_model import ref  # noqa: E402
+from safetensors_io import save_file  # noqa: E402  (tools/reference)
+
+BASE_MODEL = os.path.join(ROOT, "models", "tiny.safetensors")  # the configs come from the shipped file
+ENCODER_HIDDEN = 64
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Initialisation
+# ----------------------------------------------------------------------------------------------------------------
+def init_autoencoder(seed, cfg, dec):
+    """Encoder (training only) and the Tiny decoder; PyTorch's default Linear/Conv scale, 1/sqrt(fan_in)."""
+    g = torch.Generator().manual_seed(seed)
+    u = lambda *shape: (torch.rand(shape, generator=g) * 2 - 1) / math.sqrt(math.prod(shape[1:]))
+    C = cfg.latentChannels
+    P = {"enc.conv.weight": u(ENCODER_HIDDEN, 3, 8, 8), "enc.conv.bias": torch.zeros(ENCODER_HIDDEN),
+         "enc.fc1.weight": u(ENCODER_HIDDEN, ENCODER_HIDDEN), "enc.fc1.bias": torch.zeros(ENCODER_HIDDEN),
+         "enc.fc2.weight": u(C, ENCODER_HIDDEN), "enc.fc2.bias": torch.zeros(C),
+         "decoder.fc1.weight": u(dec["hidden"], C), "decoder.fc1.bias": torch.zeros(dec["hidden"]),
+         "decoder.fc2.weight": u(3, dec["hidden"]), "decoder.fc2.bias": torch.zeros(3)}
+    return {k: v.requires_grad_() for k, v in P.items()}
+
+
+def init_dit(seed, cfg, vocabulary):
+    """DiT's recipe (Peebles & Xie 2023): Xavier-uniform Linear weights, zero biases, N(0, 0.02) time embedding,
+    adaLN-Zero (every ada* layer and the final linear start at zero, so each block starts as the identity). TTT
+    inner weights N(0, 0.02), LN γ = 1, β = 0, the four tanh gates at GateInit (MODEL.md §1). Text embeddings
+    N(0, 1) for tokens, N(0, 0.1) for positions (the token tells the scene apart; position is a lesser cue)."""
+    g = torch.Generator().manual_seed(seed)
+    W = {}
+    for name, shape in ref.weight_shapes(cfg).items():
+        leaf = name.rsplit(".", 1)[-1]
+        if name.startswith(("blocks.", "final")) and ("ada" in name or name.startswith("final.linear")):
+            W[name] = torch.zeros(shape)
+        elif name.startswith("time_embed.") and leaf == "weight":
+            W[name] = torch.randn(shape, generator=g) * 0.02
+        elif leaf in ("W1", "W2") or name.endswith("lr_gate.weight"):
+            W[name] = torch.randn(shape, generator=g) * 0.02
+        elif "gate_" in name:
+            W[name] = torch.full(shape, cfg.gateInit)
+        elif leaf in ("bias", "b1", "b2", "ln_bias"):
+            W[name] = torch.zeros(shape)
+        elif leaf == "ln_weight" or (leaf == "weight" and len(shape) == 1):
+            W[name] = torch.ones(shape)                                             # every LayerNorm γ
+        else:
+            fan_out, fan_in = shape[0], math.prod(shape[1:])
+            a = math.sqrt(6.0 / (fan_in + fan_out))
+            W[name] = (torch.rand(shape, generator=g) * 2 - 1) * a
+    W["text_encoder.token_embedding"] = torch.randn(vocabulary, cfg.textDim, generator=g)
+    W["text_encoder.position_embedding"] = torch.randn(cfg.textTokensPerSegment, cfg.textDim, generator=g) * 0.1
+    return {k: v.requires_grad_() for k, v in W.items()}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Checkpoints and the loss log
+# ----------------------------------------------------------------------------------------------------------------
+def save_checkpoint(path, state):
+    tmp = path + ".tmp"
+    torch.save(state, tmp)
+    os.replace(tmp, path)  # a stop mid-write leaves the previous checkpoint whole
+
+
+def load_checkpoint(path):
+    return torch.load(path) if os.path.exists(path) else None
+
+
+class LossLog:
+    """runs/NAME/loss.csv: phase, step, loss, lr, seconds a step. Rows past a resumed checkpoint are dropped, so
+    the log is the history of the weights that exist."""
+
+    FIELDS = ["phase", "step", "loss", "lr", "sec_per_step", "time"]
+
+    def __init__(self, path, phase, resume_step):
+        self.path = path
+        rows = []
+        if os.path.exists(path):
+            with open(path) as f:
+                rows = [r for r in csv.DictReader(f) if r["phase"] != phase or int(r["step"]) <= resume_step]
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, self.FIELDS)
+            w.writeheader()
+            w.writerows(rows)
+
+    def add(self, phase, step, loss, lr, sec):
+        with open(self.path, "a", newline="") as f:
+            csv.writer(f).writerow([phase, step, f"{loss:.6g}", f"{lr:.3g}", f"{sec:.4f}",
+                                    datetime.datetime.now().isoformat(timespec="seconds")])
+
+
+def read_log(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The two training phases share one loop: batches are a function of the step, so resuming is exact.
+# ----------------------------------------------------------------------------------------------------------------
+def lr_at(step, total, peak, warmup):
+    """Linear warm-up, then cosine down to a tenth of the peak at `total`."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def run_phase(name, args, params, loss_fn, total, peak_lr, extra, ema_decay=None):
+    path = os.path.join(args.run, f"{name}.pt")
+    opt = torch.optim.AdamW(params.values(), lr=peak_lr, betas=(0.9, 0.99), weight_decay=0.0)
+    ema = {k: v.detach().clone() for k, v in params.items()} if ema_decay else None
+    step = 0
+    ck = load_checkpoint(path)
+    if ck:
+        with torch.no_grad():
+            for k, v in ck["params"].items():
+                params[k].copy_(v)
+        opt.load_state_dict(ck["opt"])
+        ema = ck["ema"]
+        step = ck["step"]
+        extra.update(ck["extra"])
+        print(f"{name}: resumed at step {step} from {path}")
+    log = LossLog(os.path.join(args.run, "loss.csv"), name, step)
+    started, last_save, window = time.time(), time.time(), []
+    checkpoint = lambda: save_checkpoint(path, {"step": step, "params": {k: v.detach() for k, v in params.items()},
+                                                "opt": opt.state_dict(), "ema": ema, "extra": extra})
+    while step < total:
+        if args.max_minutes and time.time() - args.started > 60 * args.max_minutes:
+            print(f"{name}: stopping at step {step}: --max-minutes {args.max_minutes} reached")
+            break
+        if args.stop_at and step >= args.stop_at:  # for the resume test: stop as if interrupted
+            checkpoint()
+            sys.exit(f"{name}: stopped at step {step} (--stop-at)")
+        t0 = time.time()
+        lr = lr_at(step, total, peak_lr, warmup=min(200, total // 10 + 1))
+        for group in opt.param_groups:
+            group["lr"] = lr
+        torch.manual_seed(args.seed * 1_000_003 + 2 * step + (name == "dit"))  # any draw from torch's global
+        loss = loss_fn(step)                                                     # generator is a function of the step
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params.values(), 1.0)
+        opt.step()
+        if ema is not None:
+            d = min(ema_decay, (1 + step) / (10 + step))  # short runs: the EMA does not hold the initialisation
+            with torch.no_grad():
+                for k, v in params.items():
+                    ema[k].mul_(d).add_(v.detach(), alpha=1 - d)
+        step += 1
+        sec = time.time() - t0
+        window.append(loss.item())
+        log.add(name, step, loss.item(), lr, sec)
+        if step % args.print_every == 0 or step == total:
+            print(f"{name} {step}/{total} loss {sum(window) / len(window):.5f} lr {lr:.2e} {sec:.3f} s/step", flush=True)
+            window = []
+        if time.time() - last_save > args.checkpoint_seconds:
+            checkpoint()
+            last_save = time.time()
+    checkpoint()
+    print(f"{name}: {step} steps; this session {time.time() - started:.0f} s")
+    return step, ema
+
+
+def ae_phase(args, cfg, dec, geometry):
+    AE = init_autoencoder(args.seed, cfg, dec)
+    u = dec["upscale"]
+
+    def loss_fn(step):
+        frames = data.ae_frames(geometry, args.seed, step, args.ae_batch)
+        z = bm.encode_frames(frames, AE, u)
+        # Noise on the latents: the denoiser's latents are never exact, so the decoder learns codes that survive a
+        # small error; the penalty keeps the code's scale from drifting (it is normalised after this phase).
+        z_noisy = z + 0.1 * z.detach().std() * torch.randn_like(z)
+        return ((bm.decode(z_noisy, AE, u) - frames) ** 2).mean() + 1e-4 * (z ** 2).mean()
+
+    extra = {}
+    step, _ = run_phase("ae", args, AE, loss_fn, args.ae_steps, 2e-3, extra)
+    with torch.no_grad():
+        z = torch.cat([bm.encode_frames(data.ae_frames(geometry, args.seed + 1, 10_000_000 + i, 64), AE, u)
+                       for i in range(8)])
+        extra = {"latent_mean": z.mean(dim=(0, 2, 3)), "latent_std": z.std(dim=(0, 2, 3)), "steps": step}
+    print(f"ae: latent mean {extra['latent_mean'].tolist()} std {extra['latent_std'].tolist()}")
+    return AE, extra
+
+
+def ae_detector_accuracy(AE, geometry, dec, scenes=100):
+    """The autoencoder's ceiling: the share of held-out scenes the detector still gets right after encode+decode."""
+    right = 0
+    stories = [sb.generate_story(sb.EVAL_SEEDS.start + 7_000 + i, 2, "eval", geometry, geometry.text_tokens)
+               for i in range(scenes // 2)]
+    with torch.no_grad():
+        for story in stories:
+            for scene in story.scenes:
+                f = torch.from_numpy(np.stack([sf.render_scene(geometry, scene, p) for p in (0.0, 1.0)]))
+                rec = bm.decode(bm.encode_frames(f.permute(0, 3, 1, 2), AE, dec["upscale"]), AE, dec["upscale"])
+                a, b = (sf.detect(geometry, r.permute(1, 2, 0).numpy()) for r in rec)
+                right += sf.check_scene(scene, a, b)["ok"]
+    return right / (2 * len(stories))
+
+
+def dit_phase(args, cfg, dec, geometry, AE, stats):
+    W = init_dit(args.seed, cfg, geometry.vocabulary_size)
+    mean, std = stats["latent_mean"].reshape(1, 1, -1, 1, 1), stats["latent_std"].reshape(1, 1, -1, 1, 1)
+
+    def loss_fn(step):
+        frames, ids, _ = data.dit_batch(geometry, args.seed, step)
+        B, T = frames.shape[:2]
+        with torch.no_grad():
+            x0 = bm.encode_frames(frames.flatten(0, 1), AE, dec["upscale"]).reshape(B, T, cfg.latentChannels,
+                                                                                  cfg.latentHeight, cfg.latentWidth)
+            x0 = (x0 - mean) / std                                                   # unit-scale latents
+        eps, ts, a, sig = data.noise_and_timesteps(args.seed, step, x0.shape, ref.sampler_schedule)
+        x_t = a * x0 + sig * eps
+        v = a * eps - sig * x0           # v-prediction: the sampler's D = a·x − σ·F recovers x0 exactly at F = v
+        pred = bm.forward(x_t, ts, bm.encode_text(ids, W), W, cfg)
+        return ((pred - v) ** 2).mean()
+
+    step, ema = run_phase("dit", args, W, loss_fn, args.dit_steps, args.dit_lr, {}, ema_decay=0.999)
+    return ema, step
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Export and plot
+# ----------------------------------------------------------------------------------------------------------------
+def export(args, cfg, dec, vocabulary, AE, stats, W, ae_steps, dit_steps):
+    """The model file: DiT + text encoder (EMA weights) + decoder with the latent normalisation folded in. The
+    denoiser works on z' = (z − m)/s; the decoder's first layer is linear and comes after interpolations whose
+    weights sum to one, so fc1(s·z' + m) = (W·diag(s))·z' + (W·m + b) decodes z' exactly as the trained decoder
+    decodes z."""
+    m, s = stats["latent_mean"], stats["latent_std"]
+    tensors = {k: v.detach().clone().float() for k, v in W.items()}
+    w1, b1 = AE["decoder.fc1.weight"].detach(), AE["decoder.fc1.bias"].detach()
+    tensors["decoder.fc1.weight"] = (w1 * s[None, :]).contiguous()
+    tensors["decoder.fc1.bias"] = b1 + w1 @ m
+    tensors["decoder.fc2.weight"] = AE["decoder.fc2.weight"].detach().clone()
+    tensors["decoder.fc2.bias"] = AE["decoder.fc2.bias"].detach().clone()
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    training = {
+        "data": "storyboard world (tools/train/storyboard.py): procedural 3-second scenes, 8 colours, ball and square, "
+                "9 grid cells, 7 motions; train seeds 0..999999999 without held-out (kind, colour, background) combinations",
+        "autoencoderSteps": ae_steps, "denoiserSteps": dit_steps, "seed": args.seed,
+        "date": datetime.date.today().isoformat(), "code": f"tools/train/train.py at {commit}",
+        "objective": "v-prediction on the sampler's timestep grid (N in 10, 20, 40; ZeroSNR), uncond text \"\" 10% of stories",
+    }
+    metadata = {"ttt_config": cfg.to_json(),
+                "ttt_text_encoder": json.dumps({"vocabularySize": vocabulary, "tokenizer": "words-fnv1a-v1"}),
+                "ttt_decoder": json.dumps(dec, separators=(",", ":")), "ttt_trained": "true",
+                "ttt_training": json.dumps(training, separators=(",", ":"))}
+    save_file(tensors, args.out, metadata)
+    print(f"export: wrote {args.out} ({len(tensors)} tensors)")
+
+
+def plot(log_path, png):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rows = read_log(log_path)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for ax, phase, title in zip(axes, ("ae", "dit"), ("autoencoder (frame MSE)", "denoiser (v MSE)")):
+        pts = [(int(r["step"]), float(r["loss"])) for r in rows if r["phase"] == phase]
+        if pts:
+            x, y = zip(*pts)
+            k = max(1, len(y) // 100)  # a moving average over about 1% of the run
+            smooth = [sum(y[max(0, i - k + 1):i + 1]) / len(y[max(0, i - k + 1):i + 1]) for i in range(len(y))]
+            ax.plot(x, y, color="0.8", linewidth=0.6)
+            ax.plot(x, smooth, color="C0")
+            ax.set_yscale("log")
+        ax.set_title(title)
+        ax.set_xlabel("step")
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    print(f"plot: wrote {png}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--run", required=True, help="folder for checkpoints and loss.csv (tools/train/runs/ is ignored by git)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--ae-steps", type=int, default=2000)
+    p.add_argument("--ae-batch", type=int, default=32)
+    p.add_argument("--dit-steps", type=int, default=20000)
+    p.add_argument("--dit-lr", type=float, default=5e-4)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--max-minutes", type=float, default=0, help="stop (with a checkpoint) after this many minutes")
+    p.add_argument("--stop-at", type=int, default=0, help="exit after this many steps of a phase, as an interrupted run")
+    p.add_argument("--checkpoint-seconds", type=float, default=120)
+    p.add_argument("--print-every", type=int, default=20)
+    p.add_argument("--out", help="model file to write (not models/tiny.safetensors until a full run is judged)")
+    p.add_argument("--plot", help="loss-curve PNG")
+    args = p.parse_args()
+    args.started = time.time()
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.run, exist_ok=True)
+    meta = sf.read_metadata(BASE_MODEL)
+    cfg, dec = ref.TttConfig.from_json(meta["ttt_config"]), json.loads(meta["ttt_decoder"])
+    geometry = sf.Geometry.from_model(BASE_MODEL)
+    AE, stats = ae_phase(args, cfg, dec, geometry)
+    print(f"ae: detector on held-out scenes after encode+decode: {100 * ae_detector_accuracy(AE, geometry, dec):.0f}%")
+    ema, dit_steps = dit_phase(args, cfg, dec, geometry, AE, stats)
+    if args.out:
+        export(args, cfg, dec, geometry.vocabulary_size, AE, stats, ema, stats["steps"], dit_steps)
+    if args.plot:
+        plot(os.path.join(args.run, "loss.csv"), args.plot)
+
+
+if __name__ == "__main__":
+    main()
