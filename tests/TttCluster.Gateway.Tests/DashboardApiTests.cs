@@ -46,8 +46,11 @@ public class DashboardApiTests
     public async Task OrleansDashboard_RefusesCallersFromOtherMachines()
     {
         // A farm listening on every interface, called through this machine's own non-loopback address.
-        var address = (await Dns.GetHostAddressesAsync(Dns.GetHostName())).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
-            ?? throw new InvalidOperationException("this test needs a non-loopback IPv4 address on this machine");
+        var address = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(u => u.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? throw new InvalidOperationException("this test needs a non-loopback IPv4 address on one of this machine's interfaces");
         string data = Directory.CreateTempSubdirectory("ttt-farm-test-").FullName;
         string keys = Path.Combine(data, "keys");
         await File.WriteAllTextAsync(keys, $"studio-a {Farm.KeyA}\n");
