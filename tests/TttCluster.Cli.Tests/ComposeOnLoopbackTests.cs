@@ -82,7 +82,8 @@ public partial class ComposeOnLoopbackTests(ITestOutputHelper output)
                 },
                 unchangedOptions: ["--listen", "--advertise", "--capacity"], unchangedWords: ["serve"]);
             Assert.Equal("ttt", gateway[0]);   // docker/ttt in the image: exec dotnet /app/ttt.dll "$@"
-            StartService("gateway", "dotnet", [Path.Combine(bin, "ttt.dll"), .. gateway[1..]], EnvironmentOf(compose, "gateway", Storage));
+            StartService("gateway", "dotnet", [Path.Combine(bin, "ttt.dll"), .. gateway[1..]], EnvironmentOf(compose, "gateway", Storage),
+                ReadOnlyRootOf(compose, "gateway"));
 
             // The silo replicas: each container has its own host name (a unique silo name) and its own ports.
             int replicas = int.Parse(Scalar(Lookup(compose, "services", "silo", "deploy", "replicas")));
@@ -99,7 +100,8 @@ public partial class ComposeOnLoopbackTests(ITestOutputHelper output)
                     },
                     unchangedOptions: ["--listen", "--advertise", "--name", "--cluster-id", "--service-id", "--capacity"], unchangedWords: []);
                 Assert.Equal("ttt-silo", silo[0]);   // docker/ttt-silo in the image: exec dotnet /app/ttt-silo.dll "$@"
-                StartService($"silo {name}", "dotnet", [Path.Combine(bin, "ttt-silo.dll"), .. silo[1..]], EnvironmentOf(compose, "silo", Storage));
+                StartService($"silo {name}", "dotnet", [Path.Combine(bin, "ttt-silo.dll"), .. silo[1..]], EnvironmentOf(compose, "silo", Storage),
+                    ReadOnlyRootOf(compose, "silo"));
                 silos.Add(name);
             }
 
@@ -157,6 +159,7 @@ public partial class ComposeOnLoopbackTests(ITestOutputHelper output)
             // Stopped as `docker compose down` does: SIGTERM, the silos first, Azurite last; killed when they outstay.
             foreach (var service in Enumerable.Reverse(_services)) service.Stop(TimeSpan.FromSeconds(30));
             foreach (var service in _services) output.WriteLine($"--- {service.Name} (exit {service.ExitCode}):\n{service.Tail()}");
+            _readOnlyRoot?.Dispose();
             Directory.Delete(temp, recursive: true);
         }
     }
@@ -302,10 +305,27 @@ public partial class ComposeOnLoopbackTests(ITestOutputHelper output)
             Assert.False(service.HasExited, $"{service.Name} exited with code {service.ExitCode}; its output:\n{service.Tail()}");
     }
 
-    private void StartService(string name, string program, string[] args, Dictionary<string, string> environment)
+    /// <summary>
+    /// A folder nothing can be written in, for the services compose runs with a read-only root: their working folder and
+    /// home (as /app and the user's home are in the image), so a program that wrote beside itself or to ~ would fail here
+    /// as it would in the container. Made on first use; gone with the test.
+    /// </summary>
+    private ReadOnlyFolder? _readOnlyRoot;
+
+    private ReadOnlyFolder? ReadOnlyRootOf(Dictionary<object, object> compose, string service)
     {
-        output.WriteLine($"{name}: {program} {string.Join(' ', args)}{string.Concat(environment.Keys.Select(k => $" (and {k})"))}");
-        _services.Add(Service.Start(name, program, args, environment));
+        var services = (Dictionary<object, object>)compose["services"];
+        bool readOnly = ((Dictionary<object, object>)services[service]).TryGetValue("read_only", out var value) && value is "true";
+        Assert.True(readOnly, $"{service}: expected read_only: true in the compose file (the image runs with a read-only root)");
+        return _readOnlyRoot ??= ReadOnlyFolder.Create();
+    }
+
+    private void StartService(string name, string program, string[] args, Dictionary<string, string> environment, ReadOnlyFolder? readOnlyRoot = null)
+    {
+        if (readOnlyRoot is not null) environment = new(environment) { ["HOME"] = readOnlyRoot.Path };
+        output.WriteLine($"{name}: {program} {string.Join(' ', args)}{string.Concat(environment.Keys.Select(k => $" (and {k})"))}" +
+            (readOnlyRoot is null ? "" : $" in {readOnlyRoot.Path} ({readOnlyRoot.Reason})"));
+        _services.Add(Service.Start(name, program, args, environment, readOnlyRoot?.Path));
     }
 
     private async Task WaitForPortAsync(string service, int port, string what)
@@ -366,9 +386,10 @@ public partial class ComposeOnLoopbackTests(ITestOutputHelper output)
         public bool HasExited => process.HasExited;
         public string ExitCode => process.HasExited ? Text(process.ExitCode) : "none: running";
 
-        public static Service Start(string name, string program, string[] args, Dictionary<string, string> environment)
+        public static Service Start(string name, string program, string[] args, Dictionary<string, string> environment, string? workingDirectory)
         {
             var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
             foreach (string arg in args) start.ArgumentList.Add(arg);
             foreach (var (variable, value) in environment) start.Environment[variable] = value;
             var started = Process.Start(start)!;
