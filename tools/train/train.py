@@ -192,7 +192,7 @@ def run_phase(name, args, params, loss_fn, total, peak_lr, extra, ema_decay=None
     return step, ema
 
 
-def object_weights(frames, weight, ring=4):
+def object_weights(frames, weight, ring):
     """Per-pixel weights of the autoencoder's loss, [N, 1, H, W]: `weight` on object pixels and a ring of `ring`
     pixels around them, 1 elsewhere. Objects cover about 5% of a frame, so a plain mean spends most of the loss on
     backgrounds, which are easy; the detector reads the objects (colour of the core, centroid, area) and their
@@ -217,14 +217,15 @@ def ae_phase(args, cfg, dec, geometry):
         # small error; the penalty keeps the code's scale from drifting (it is normalised after this phase).
         z_noisy = z + 0.1 * z.detach().std() * torch.randn_like(z)
         err = ((bm.decode(z_noisy, AE, u) - frames) ** 2).sum(dim=1, keepdim=True)            # (N, 1, H, W)
-        w = object_weights(frames, args.ae_object_weight)
+        w = object_weights(frames, args.ae_object_weight, args.ae_object_ring)
         return (w * err).sum() / (3 * w.sum()) + 1e-4 * (z ** 2).mean()
 
-    # Recorded in the checkpoint: a run resumed with another weight would train a different model than it says.
-    extra = {"object_weight": args.ae_object_weight}
+    # Recorded in the checkpoint: a run resumed with another loss would train a different model than it says.
+    asked = {"object_weight": args.ae_object_weight, "object_ring": args.ae_object_ring}
+    extra = dict(asked)
     step, _ = run_phase("ae", args, AE, loss_fn, args.ae_steps, 2e-3, extra)
-    if extra["object_weight"] != args.ae_object_weight:
-        sys.exit(f"ae: {args.run} was trained with --ae-object-weight {extra['object_weight']}, not {args.ae_object_weight}")
+    if {k: extra.get(k) for k in asked} != asked:
+        sys.exit(f"ae: {args.run} was trained with {extra}, not {asked} (--ae-object-weight, --ae-object-ring)")
     with torch.no_grad():
         z = torch.cat([bm.encode_frames(data.ae_frames(geometry, args.seed + 1, 10_000_000 + i, 64), AE, u)
                        for i in range(8)])
@@ -324,7 +325,8 @@ def main():
     p.add_argument("--ae-steps", type=int, default=2000)
     p.add_argument("--ae-batch", type=int, default=32)
     p.add_argument("--ae-object-weight", type=float, default=1.0,
-                   help="loss weight of object pixels (and a 4-pixel ring) against 1 for the background")
+                   help="loss weight of object pixels (and a ring around them) against 1 for the background")
+    p.add_argument("--ae-object-ring", type=int, default=4, help="pixels around an object weighted as the object")
     p.add_argument("--dit-steps", type=int, default=20000)
     p.add_argument("--dit-lr", type=float, default=5e-4)
     p.add_argument("--threads", type=int, default=1)
