@@ -9,8 +9,9 @@ are compared on the same stories; about 1 in 12 (kind, colour, background) combi
 training (storyboard.held_out_combo), and the report shows those scenes apart from the seen ones.
 
 Frames. The engine writes its final latents (--save-latents) and the check frames are decoded here with the decoder
-port (batched_model.decode_video_frame), rounded to bytes as the engine rounds them. roundtrip_check.py shows the
-port's frames are byte-identical to the engine's, so this is what the engine draws, without the MP4: H.264 stores
+port (batched_model.decode_video_frame), rounded to bytes as the engine rounds them. roundtrip_check.py compares the
+port's frames with the engine's: at most 1 byte apart (fp32 summation order at a rounding boundary), so this is
+what the engine draws, without the MP4: H.264 stores
 colour at half resolution (4:2:0) and lossily, so reading the MP4 would score the codec's blur of a 32-pixel ball
 too; and the contact sheet holds only each scene's middle frame, not its start and end.
 
