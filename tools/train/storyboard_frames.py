@@ -206,11 +206,13 @@ def check_scene(scene, start, end):
     """Compares a scene's spec with the detections at its start and end frames. A scene is right when both frames
     show its background, each object is found in its colour at its start cell and at its end cell (absent at the
     end when it disappears), and nothing else is found."""
-    result = {"background": start["background"] == scene.background and end["background"] == scene.background,
-              "objects": [], "extra": 0}
+    result = {"background_start": start["background"] == scene.background,
+              "background_end": end["background"] == scene.background, "objects": []}
+    result["background"] = result["background_start"] and result["background_end"]
     for when, det in (("start", start), ("end", end)):
         expected = {o.colour for o in scene.objects if not (when == "end" and o.motion == "disappears")}
-        result["extra"] += sum(1 for d in det["objects"] if d["colour"] not in expected)
+        result["extra_" + when] = sum(1 for d in det["objects"] if d["colour"] not in expected)
+    result["extra"] = result["extra_start"] + result["extra_end"]  # kept apart above so a report can say which
     for o in scene.objects:
         found_start = [d for d in start["objects"] if d["colour"] == o.colour]
         found_end = [d for d in end["objects"] if d["colour"] == o.colour]
@@ -219,7 +221,8 @@ def check_scene(scene, start, end):
         grew = None
         if o.motion == "grows" and len(found_start) == 1 and len(found_end) == 1:
             grew = found_end[0]["area"] > 1.5 * found_start[0]["area"]
-        result["objects"].append({"kind": o.kind, "colour": o.colour, "colour_said": o.colour_said,
+        result["objects"].append({"kind": o.kind, "colour": o.colour, "colour_said": o.colour_said, "motion": o.motion,
+                                  "found_start": len(found_start), "found_end": len(found_end),
                                   "colour_found": bool(found_start), "start": start_ok, "end": end_ok, "grew": grew})
     result["ok"] = result["background"] and result["extra"] == 0 and all(
         r["colour_found"] and r["start"] and r["end"] for r in result["objects"])
