@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
-using Orleans.Dashboard;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using TttCluster.Model;
@@ -59,8 +58,6 @@ public static class SiloSetup
         silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromMinutes(10));
         silo.AddPlacementDirector<OnNamedSiloPlacement, OnNamedSiloDirector>();
         LargeBlockMemoryPool.InstallOn(silo);
-        // Every silo reports its grains and counters to Orleans' dashboard (the farm's gateway serves it at /orleans).
-        silo.AddDashboard(o => o.CounterUpdateIntervalMs = 1000);
         // The strongly consistent grain directory: when a silo dies, the survivors recover its directory partition from
         // the activations they hold. The default directory loses the entries the dead silo kept, so a later call could
         // start a second activation of a live grain (a story record that never saw its story begin).

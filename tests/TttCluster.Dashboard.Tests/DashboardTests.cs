@@ -131,7 +131,7 @@ public class DashboardTests(Browser browser, ITestOutputHelper output) : IClassF
 
             // The silo drops the story's segments at once.
             await page.ClickAsync("#nav-silos");
-            await WaitForTextAsync(page, $"tr[data-silo='{FarmServer.SiloName}'] td.segments", "0", 10_000);
+            await WaitForTextAsync(page, $"tr[data-silo='{FarmServer.SiloName}'] td.segments", "0", 20_000);
             await WaitForTextAsync(page, $"tr[data-silo='{FarmServer.SiloName}'] td.status", "active");
             AssertNoPageErrors();
         }
