@@ -50,31 +50,28 @@ public sealed class Interrupts : IDisposable
     public CancellationToken StopRequested => _stop.Token;
 
     /// <summary>What one Ctrl-C does. Returns true when the process should now quit (half-written files are gone).</summary>
-    private bool Interrupt()
+    private bool Interrupt() =>
+        Signal(CanStop, "ttt: stopping at the next phase boundary (Ctrl-C again to quit at once)...", "interrupted");
+
+    /// <summary>What SIGTERM does. Returns true when the process should now quit.</summary>
+    private bool Terminate() =>
+        Signal(CanStop && StopsOnTerm, "ttt: terminated: stopping cleanly (SIGTERM or Ctrl-C again to quit at once)...", "terminated");
+
+    /// <summary>
+    /// The first signal that may stop the command cleanly asks it to stop (<see cref="StopRequested"/>); any other
+    /// quits at once. Returns true when the process should now quit.
+    /// </summary>
+    private bool Signal(bool stopsCleanly, string stopping, string quitting)
     {
-        if (Interlocked.Increment(ref _presses) == 1 && CanStop)
+        if (stopsCleanly && Interlocked.Increment(ref _presses) == 1)
         {
-            Say("ttt: stopping at the next phase boundary (Ctrl-C again to quit at once)...");
+            Say(stopping);
             // The token's callbacks (killing ffmpeg) run on the thread pool, not on the signal thread.
             _ = _stop.CancelAsync().ContinueWith(t => Say($"ttt: while stopping: {t.Exception?.InnerException?.Message}"),
                 TaskContinuationOptions.OnlyOnFaulted);
             return false;
         }
-        Quit("interrupted");
-        return true;
-    }
-
-    /// <summary>What SIGTERM does. Returns true when the process should now quit.</summary>
-    private bool Terminate()
-    {
-        if (StopsOnTerm && CanStop && Interlocked.Increment(ref _presses) == 1)
-        {
-            Say("ttt: terminated: stopping cleanly (SIGTERM or Ctrl-C again to quit at once)...");
-            _ = _stop.CancelAsync().ContinueWith(t => Say($"ttt: while stopping: {t.Exception?.InnerException?.Message}"),
-                TaskContinuationOptions.OnlyOnFaulted);
-            return false;
-        }
-        Quit("terminated");
+        Quit(quitting);
         return true;
     }
 

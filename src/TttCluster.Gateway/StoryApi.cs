@@ -169,8 +169,8 @@ public static partial class StoryApi
     }
 
     /// <summary>What the dashboard needs to know about the farm: the model, whether it makes previews, how many silos.</summary>
-    private static IResult Farm(ModelBundle model, FarmSettings settings, IClusterMembershipService membership) =>
-        Results.Ok(new FarmView(ModelName(model), settings.Previews ?? StoryPreviews.OnByDefault(model),
+    private static IResult Farm(ModelBundle model, FarmSettings settings, StoryPreviews previews, IClusterMembershipService membership) =>
+        Results.Ok(new FarmView(ModelName(model), previews.Enabled,
             membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active), settings.ConcurrentStories));
 
     private static string ModelName(ModelBundle model) =>
@@ -181,10 +181,9 @@ public static partial class StoryApi
     /// A rendering story's latents after its last finished step, decoded: one tile per segment, side by side (tile k at
     /// x = k × X-Preview-Tile-Width). X-Preview-Step says how many steps the image shows.
     /// </summary>
-    private static async Task<IResult> Preview(string id, HttpContext http, IGrainFactory grains, ModelBundle model, FarmSettings settings,
-        StoryPreviews previews, CancellationToken cancel)
+    private static async Task<IResult> Preview(string id, HttpContext http, IGrainFactory grains, StoryPreviews previews, CancellationToken cancel)
     {
-        if (!(settings.Previews ?? StoryPreviews.OnByDefault(model)))
+        if (!previews.Enabled)
             return Results.Problem(statusCode: 404, title: "previews off", detail: "this farm makes no previews (ttt serve --previews on turns them on)");
         var record = await RecordOf(id, http, grains, cancel);
         if (record is null) return NoSuchStory(id);

@@ -10,7 +10,7 @@ namespace TttCluster.Gateway;
 /// checkpoint), decoded to one frame per segment (the segment's middle latent frame) and laid side by side in one PNG,
 /// so a watcher sees the video come out of the noise. Made when asked, once per story and step.
 /// </summary>
-public sealed class StoryPreviews(ModelBundle model, IBlobStore blobs)
+public sealed class StoryPreviews(ModelBundle model, IBlobStore blobs, FarmSettings settings)
 {
     /// <summary>Previews are on by default when a decoded frame has at most this many pixels (Tiny's frames): decoding is cheap.</summary>
     public const int CheapFramePixels = 256 * 256;
@@ -22,6 +22,9 @@ public sealed class StoryPreviews(ModelBundle model, IBlobStore blobs)
     private readonly Dictionary<string, Preview> _latest = new(StringComparer.Ordinal);
 
     public static bool OnByDefault(ModelBundle model) => model.Decoder.Width * model.Decoder.Height <= CheapFramePixels;
+
+    /// <summary>Whether this farm makes previews: as <see cref="FarmSettings.Previews"/> says, or by the model's frame size.</summary>
+    public bool Enabled => settings.Previews ?? OnByDefault(model);
 
     /// <summary>The preview of the story's latest checkpoint; null when it has none (not rendering, or already finished).</summary>
     public async Task<Preview?> LatestAsync(string storyId, int segments, CancellationToken cancel)

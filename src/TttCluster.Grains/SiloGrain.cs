@@ -13,7 +13,7 @@ public sealed class SiloGrain(SiloIdentity silo, SegmentCount segments, Progress
 {
     Task<SiloWorkload> ISiloGrain.GetStatusAsync(CancellationToken cancel) =>
         Task.FromResult(new SiloWorkload(silo.Name, silo.Capacity, segments.Active, segments.Stories,
-            System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, Environment.ProcessorCount));
+            Environment.CpuUsage.TotalTime.TotalSeconds, Environment.ProcessorCount));
 
     Task ISiloGrain.BeginStepAsync(SiloShare share, StepStart start, CancellationToken cancel) =>
         OnEach(share, async (segment, token) =>

@@ -28,7 +28,15 @@ public class ServeTests(ITestOutputHelper output)
         return (farm, client);
     }
 
-    private static async Task<JsonElement> Get(HttpClient client, string id) =>
+    /// <summary>Submits a story document; the farm must accept it (201). Returns its id.</summary>
+    private static async Task<string> SubmitAsync(HttpClient client, string story)
+    {
+        var response = await client.PostAsync("v1/stories", new StringContent(story, Encoding.UTF8, "application/yaml"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+    }
+
+        private static async Task<JsonElement> Get(HttpClient client, string id) =>
         JsonDocument.Parse(await client.GetStringAsync($"v1/stories/{id}")).RootElement;
 
     /// <summary>Waits for the story to end (two minutes at most): it must be done, its latents the local executor's for the same document, bit for bit.</summary>
@@ -79,9 +87,7 @@ public class ServeTests(ITestOutputHelper output)
             {
                 foreach (string story in stories)
                 {
-                    var response = await client.PostAsync("v1/stories", new StringContent(story, Encoding.UTF8, "application/yaml"));
-                    Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
-                    ids.Add(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
+                    ids.Add(await SubmitAsync(client, story));
                 }
                 var until = DateTime.UtcNow.AddSeconds(60);
                 while (DateTime.UtcNow < until)
@@ -174,9 +180,7 @@ public class ServeTests(ITestOutputHelper output)
                 var silos = await WaitForSilosAsync(client, s => Has(s, "worker-0", "active") && Has(s, "worker-1", "active"), "both silo processes active");
                 var gateway = silos.Single(s => s.GetProperty("name").GetString() == "gateway");
                 Assert.Equal(0, gateway.GetProperty("capacity").GetInt32());   // it coordinates; the silo processes render
-                var response = await client.PostAsync("v1/stories", new StringContent(story, Encoding.UTF8, "application/yaml"));
-                Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
-                string id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+                string id = await SubmitAsync(client, story);
 
                 // Mid-render: both silos hold segments of the story (its id is shown to its own tenant).
                 await WaitForSilosAsync(client, s => s.Count(v => v.GetProperty("stories") is { ValueKind: JsonValueKind.Array } ids
@@ -218,9 +222,7 @@ public class ServeTests(ITestOutputHelper output)
             {
                 await WaitForSilosAsync(client, s => Has(s, "worker-0", "active"), "the silo process active");
                 siloPid = SiloProcessOf(farm.Id, "worker-0");
-                var response = await client.PostAsync("v1/stories", new StringContent(story, Encoding.UTF8, "application/yaml"));
-                Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
-                id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+                id = await SubmitAsync(client, story);
                 while ((await Get(client, id)).GetProperty("stepsDone").GetInt32() < 3) await Task.Delay(20);
 
                 Assert.True(farm.Terminate());

@@ -17,22 +17,33 @@ public class FailureTests(ITestOutputHelper output)
         return (sampler.Sample(request, null, null, CancellationToken.None), sampler.CreateJob(id, request));
     }
 
+    /// <summary>
+    /// Renders a 7-scene, 5-step story on <paramref name="cluster"/> and stops silo-1 with <paramref name="stop"/> at a seeded
+    /// "random" point (the n-th progress event, somewhere in the second step). Returns the local executor's latents, the
+    /// cluster's, and what the coordinator said of silo failures.
+    /// </summary>
+    private async Task<(float[] Local, float[] Latents, List<string> Failures)> RenderStoppingSilo1(ProcessCluster cluster, string storyId, ulong seed,
+        int pointSeed, string how, Action stop)
+    {
+        var (local, job) = Story(storyId, 7, 5, seed);   // five steps: the stop lands well before the end
+        int stopAt = new Random(pointSeed).Next(40, 120), events = 0;
+        var failures = new List<string>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        double stoppedAt = 0, redoAt = 0;
+        float[] latents = await Render(cluster.Grains, job, p =>
+        {
+            if (Interlocked.Increment(ref events) == stopAt) { stoppedAt = clock.Elapsed.TotalSeconds; stop(); }
+            if (p.Phase.StartsWith("silo failure")) lock (failures) { failures.Add(p.Phase); redoAt = clock.Elapsed.TotalSeconds; }
+        });
+        output.WriteLine($"{how} silo-1 at progress event {stopAt}; the redo began {redoAt - stoppedAt:N2} s later; coordinator said: {string.Join(" | ", failures)}");
+        return (local, latents, failures);
+    }
+
     [Fact]
     public async Task SiloProcessKilledMidRender_StoryCompletesBitIdentical()
     {
-        var (local, job) = Story("story-kill", 7, 5, 21);   // five steps: the kill lands well before the end
-        // A seeded "random" point: the n-th progress event, somewhere in the second step.
-        int killAt = new Random(20261121).Next(40, 120), events = 0;
         await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 3, CancellationToken.None);
-        var failures = new List<string>();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        double killedAt = 0, redoAt = 0;
-        float[] latents = await Render(cluster.Grains, job, p =>
-        {
-            if (Interlocked.Increment(ref events) == killAt) { killedAt = clock.Elapsed.TotalSeconds; cluster.Kill(1); }
-            if (p.Phase.StartsWith("silo failure")) lock (failures) { failures.Add(p.Phase); redoAt = clock.Elapsed.TotalSeconds; }
-        });
-        output.WriteLine($"killed silo-1 at progress event {killAt}; the redo began {redoAt - killedAt:N2} s later; coordinator said: {string.Join(" | ", failures)}");
+        var (local, latents, failures) = await RenderStoppingSilo1(cluster, "story-kill", 21, 20261121, "SIGKILL to", () => cluster.Kill(1));
         Assert.NotEmpty(failures);                                      // the kill was noticed and a step redone
         Assert.Contains("silo-1 declared dead", failures[0]);           // no goodbye: failure detection found it
         Assert.Equal(2, cluster.Silos.Count);
@@ -47,22 +58,9 @@ public class FailureTests(ITestOutputHelper output)
     [Fact]
     public async Task SiloProcessGivenSigtermMidRender_LeavesAtOnce_StoryCompletesBitIdentical()
     {
-        var (local, job) = Story("story-sigterm", 7, 5, 23);
-        int termAt = new Random(20261206).Next(40, 120), events = 0;
         await using var cluster = await ProcessCluster.StartAsync(TinyModel, ModelPath, 3, CancellationToken.None);
-        var failures = new List<string>();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        double termedAt = 0, redoAt = 0;
-        float[] latents = await Render(cluster.Grains, job, p =>
-        {
-            if (Interlocked.Increment(ref events) == termAt)
-            {
-                termedAt = clock.Elapsed.TotalSeconds;
-                System.Diagnostics.Process.Start("kill", ["-TERM", cluster.ProcessIdOf(1).ToString()])!.WaitForExit();
-            }
-            if (p.Phase.StartsWith("silo failure")) lock (failures) { failures.Add(p.Phase); redoAt = clock.Elapsed.TotalSeconds; }
-        });
-        output.WriteLine($"SIGTERM to silo-1 at progress event {termAt}; the redo began {redoAt - termedAt:N2} s later; coordinator said: {string.Join(" | ", failures)}");
+        var (local, latents, failures) = await RenderStoppingSilo1(cluster, "story-sigterm", 23, 20261206, "SIGTERM to",
+            () => System.Diagnostics.Process.Start("kill", ["-TERM", cluster.ProcessIdOf(1).ToString()])!.WaitForExit());
         Assert.NotEmpty(failures);
         Assert.Contains("silo-1 left the cluster", failures[0]);
         Assert.Equal(0, await cluster.WaitForExitAsync(1, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
