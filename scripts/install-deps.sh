@@ -14,7 +14,9 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(
 if [ "${1:-}" = "--reference" ]; then packages+=(python3-torch python3-numpy); fi
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  # Into a variable, not a pipe into `grep -q`: under pipefail an early-exiting reader can fail the pipe (SIGPIPE, 141).
+  status="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)"
+  [ "$status" = "install ok installed" ] || missing+=("$p")
 done
 # Azurite, pinned by tools/azurite/package-lock.json, once node and npm are there.
 install_azurite() {

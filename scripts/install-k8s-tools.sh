@@ -25,4 +25,6 @@ for tool in helm kubectl; do
   mv -f "$bin/.$tool.new" "$bin/$tool"
 done
 "$bin/helm" version --short
-"$bin/kubectl" version --client=true | head -1
+# Not `| head -1`: under pipefail, head closing the pipe early fails the script with SIGPIPE (exit 141, seen on CI).
+kubectl_version="$("$bin/kubectl" version --client=true)"
+echo "${kubectl_version%%$'\n'*}"
