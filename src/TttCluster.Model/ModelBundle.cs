@@ -11,7 +11,7 @@ namespace TttCluster.Model;
 /// the three configs (<c>ttt_config</c>, <c>ttt_text_encoder</c>, <c>ttt_decoder</c>); the tensors must match their
 /// inventories exactly, so a missing, extra or mis-shaped tensor is named with expected and found shapes.
 /// </summary>
-public sealed class ModelBundle(ModelParameters dit, ITextEncoder textEncoder, IVideoDecoder decoder, bool trained)
+public sealed class ModelBundle(ModelParameters dit, ITextEncoder textEncoder, IVideoDecoder decoder, bool trained, ModelTraining? training = null)
 {
     /// <summary>Metadata flag; absent or "false" means the weights are a seeded initialisation, not a trained model.</summary>
     public const string TrainedKey = "ttt_trained";
@@ -21,6 +21,8 @@ public sealed class ModelBundle(ModelParameters dit, ITextEncoder textEncoder, I
     public IVideoDecoder Decoder { get; } = decoder;
     /// <summary>False for the shipped seeded weights: the video is the model's output, not a meaningful picture.</summary>
     public bool IsTrained { get; } = trained;
+    /// <summary>How the weights were trained (metadata <c>ttt_training</c>), or null when the file does not say.</summary>
+    public ModelTraining? Training { get; } = training;
     public ModelConfig Config => Dit.Config;
 
     public const int DefaultVocabularySize = 4096;
@@ -79,6 +81,7 @@ public sealed class ModelBundle(ModelParameters dit, ITextEncoder textEncoder, I
         var ditNames = ParameterInventory.For(config).Select(e => e.Name).ToHashSet();
         var dit = new ModelParameters(config, tensors.Where(kv => ditNames.Contains(kv.Key)).ToDictionary());
         bool trained = file.Metadata.TryGetValue(TrainedKey, out var t) && t == "true";
-        return new ModelBundle(dit, HashedTextEncoder.FromTensors(vocabulary, config, tensors), new TinyDecoder(config, decoderConfig, tensors), trained);
+        var training = file.Metadata.TryGetValue(ModelTraining.MetadataKey, out var json) ? ModelTraining.Parse(json, path) : null;
+        return new ModelBundle(dit, HashedTextEncoder.FromTensors(vocabulary, config, tensors), new TinyDecoder(config, decoderConfig, tensors), trained, training);
     }
 }

@@ -7,6 +7,8 @@ the files back and prints how far each fp32 golden is from a float64 recomputati
 See tools/reference/README.md for what each file holds.
 """
 import copy
+import hashlib
+import json
 import os
 import sys
 
@@ -24,6 +26,12 @@ from safetensors_io import load_file, save_file  # noqa: E402
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 OUT = os.path.join(REPO, "tests", "golden")
 WEIGHTS_FILE = "tiny_weights.safetensors"
+SHIPPED_MODEL = os.path.join("models", "tiny.safetensors")
+# The first scenes of examples/one-minute.yaml: the shipped model's own kind of text.
+SHIPPED_TEXTS = ["On a black background, a white ball sits in the bottom left corner.",
+                 "Against a black backdrop, the ball rolls to the right.",
+                 "The background is blue. An orange square rests in the bottom right corner; "
+                 "the ball rolls to the right from the top left corner."]
 
 
 def rel(a, b):
@@ -144,6 +152,41 @@ def make_sample(W, cfg):
            "weights": WEIGHTS_FILE})
 
 
+def make_shipped_sample():
+    """The shipped model (models/tiny.safetensors, trained by tools/train) through the same 4-step CFG sampler, on
+    three storyboard scenes: golden parity on the weights users render with, not only on random ones. The text
+    embeddings are the file's text_encoder tables indexed by the word-hash tokenizer (tools/train/tokenizer.py, a
+    port of the C# WordTokenizer); the C# test checks its own encoder against them as well. The file's sha256 is
+    in the metadata, so a new model without a new golden fails with a clear message instead of a wrong number."""
+    sys.path.insert(0, os.path.join(REPO, "tools", "train"))
+    from tokenizer import encode_ids
+    path = os.path.join(REPO, SHIPPED_MODEL)
+    tensors, meta = load_file(path)
+    cfg = M.TttConfig.from_json(meta["ttt_config"])
+    W = {k: tensors[k] for k in M.weight_shapes(cfg)}
+    vocabulary = json.loads(meta["ttt_text_encoder"])["vocabularySize"]
+    n, steps, S, p = len(SHIPPED_TEXTS), 4, 4.0, 1.0
+
+    def embed(texts):
+        ids = torch.tensor([encode_ids(t, vocabulary, cfg.textTokensPerSegment) for t in texts])
+        return tensors["text_encoder.token_embedding"][ids] + tensors["text_encoder.position_embedding"]
+
+    cond, uncond = embed(SHIPPED_TEXTS), embed([""] * n)
+    noise = torch.randn(cfg.frames(n), cfg.latentChannels, cfg.latentHeight, cfg.latentWidth,
+                        generator=torch.Generator().manual_seed(606))
+    with torch.no_grad():
+        x, traj, _ = M.sample(noise, cond, uncond, steps, S, p, W, cfg)
+    out = {"noise": noise, "cond": cond, "uncond": uncond, "expected.x": x}
+    for i, xi in enumerate(traj):
+        out[f"expected.x_step{i}"] = xi
+    with open(path, "rb") as f:
+        sha256 = hashlib.sha256(f.read()).hexdigest()
+    write("shipped_sample4_n3.safetensors", out,
+          {"segments": str(n), "steps": str(steps), "guidance": str(S), "guidance_power": str(p),
+           "weights": SHIPPED_MODEL, "weights_sha256": sha256, "texts": json.dumps(SHIPPED_TEXTS),
+           "trained": meta.get("ttt_trained", "false")})
+
+
 def main():
     torch.set_num_threads(1)
     if check_gradient.main() != 0:
@@ -162,6 +205,7 @@ def main():
     make_forward(W, cfg, 3, seed=503)
     make_forward(W, cfg, 2, seed=502)
     make_sample(W, cfg)
+    make_shipped_sample()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT) if f.endswith(".safetensors"))
     print(f"make_golden: done, {total:,} bytes in {os.path.relpath(OUT, REPO)}")
     return precision_check.main()  # reads the files back; informative (how much fp32 rounding noise each holds)

@@ -36,7 +36,9 @@ public static class InfoCommand
             p = bundle.Dit;
             output.WriteLine($"renderable model: DiT + text encoder ({bundle.TextEncoder.TokensPerSegment} tokens a scene) + decoder " +
                              $"({bundle.Decoder.Width}×{bundle.Decoder.Height} at {bundle.Decoder.FramesPerSecond} fps)");
-            output.WriteLine(bundle.IsTrained ? "weights: trained" : "weights: seeded initialisation, NOT trained (videos show the untrained model's output)");
+            output.WriteLine(bundle.IsTrained ? "weights: trained" + (bundle.Training is null ? " (the file does not say how)" : "")
+                : "weights: seeded initialisation, NOT trained (videos show the untrained model's output)");
+            foreach (string line in bundle.Training?.Describe() ?? []) output.WriteLine(line);
         }
         else p = ModelFile.Load(path);
         var c = p.Config;

@@ -1,5 +1,8 @@
+using System.Globalization;
+using TttCluster.Model.Parameters;
 using TttCluster.Model.Plan;
 using TttCluster.Model.Sampling;
+using TttCluster.Model.Weights;
 
 namespace TttCluster.Model.Tests.Golden;
 
@@ -55,17 +58,43 @@ public class ModelGoldenTests(ITestOutputHelper output)
     [Fact]
     public void Sample4StepsWithCfg_MatchesReference()
     {
-        var p = GoldenFiles.TinyWeights;
         using var g = GoldenFiles.Open("sample4_n3.safetensors");
-        var settings = new SamplerSettings(int.Parse(g.Metadata["steps"]), double.Parse(g.Metadata["guidance"]), double.Parse(g.Metadata["guidance_power"]));
-        var layout = new SequenceLayout(p.Config, int.Parse(g.Metadata["segments"]));
+        var settings = Settings(g);
         var schedule = new NoiseSchedule(settings.Steps);
         GoldenFiles.AssertClose("timesteps", schedule.Timesteps.Select(x => (float)x).ToArray(), g.Read("expected.t").Data, 0, output);
         GoldenFiles.AssertClose("a", schedule.Alpha.Select(x => (float)x).ToArray(), g.Read("expected.a").Data, 1e-7, output);
         GoldenFiles.AssertClose("cfg scale", Enumerable.Range(0, settings.Steps)
             .Select(i => (float)NoiseSchedule.GuidanceScale(i, settings.Steps, settings.Guidance, settings.GuidancePower)).ToArray(),
             g.Read("expected.cfg_scale").Data, 1e-7, output);
+        AssertSamplingMatches(GoldenFiles.TinyWeights, g, settings);
+    }
 
+    /// <summary>The same run on the model users render with (trained by tools/train), from its own text encoder.</summary>
+    [Fact]
+    public void ShippedModel_Sample4StepsWithCfg_MatchesReference()
+    {
+        using var g = GoldenFiles.Open("shipped_sample4_n3.safetensors");
+        string modelPath = Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors");
+        string sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(modelPath)));
+        Assert.True(sha256 == g.Metadata["weights_sha256"],
+            "models/tiny.safetensors is not the file tests/golden/shipped_sample4_n3.safetensors was made from: " +
+            "after replacing the model, regenerate the goldens with tools/reference/make_golden.py");
+        var model = ModelBundle.Load(modelPath);
+
+        string[] texts = System.Text.Json.JsonSerializer.Deserialize<string[]>(g.Metadata["texts"])!;
+        GoldenFiles.AssertClose("cond text embeddings", texts.SelectMany(model.TextEncoder.Encode).ToArray(), g.Read("cond").Data, 0, output);
+        GoldenFiles.AssertClose("uncond text embeddings", texts.SelectMany(_ => model.TextEncoder.Encode("")).ToArray(), g.Read("uncond").Data, 0, output);
+        AssertSamplingMatches(model.Dit, g, Settings(g));
+    }
+
+    private static SamplerSettings Settings(SafetensorsFile g) =>
+        new(int.Parse(g.Metadata["steps"]), double.Parse(g.Metadata["guidance"], CultureInfo.InvariantCulture),
+            double.Parse(g.Metadata["guidance_power"], CultureInfo.InvariantCulture));
+
+    /// <summary>Runs the sampler from the golden's noise and text embeddings and compares x after every step.</summary>
+    private void AssertSamplingMatches(ModelParameters p, SafetensorsFile g, SamplerSettings settings)
+    {
+        var layout = new SequenceLayout(p.Config, int.Parse(g.Metadata["segments"]));
         float[] cond = g.Read("cond").Data, uncond = g.Read("uncond").Data;
         var executor = new LocalExecutor();
         float[] x = DdimSampler.Sample(settings, g.Read("noise").Data, (xt, t) =>
