@@ -55,6 +55,26 @@ def eval_stories(geometry, count, lengths):
                               geometry.text_tokens) for i in range(count)]
 
 
+def story_from_file(path):
+    """A hand-written story in the world's language (examples/one-minute.yaml): its seed and scene texts, read back
+    into scene specs by storyboard_parse, so it is checked exactly like a generated one. Only the plain form
+    story_yaml writes is read (`seed: N`, `- text: "..."` with double-quoted texts); anything else is refused."""
+    import re
+    import storyboard_parse as sp
+    source = open(path, encoding="utf-8").read()
+    seed = re.search(r"^seed:\s*(\d+)\s*$", source, re.M)
+    texts = [json.loads(m) for m in re.findall(r'^\s*-\s*text:\s*("(?:[^"\\]|\\.)*")\s*$', source, re.M)]
+    if seed is None or not texts:
+        raise ValueError(f"{path}: expected a 'seed: N' line and '- text: \"...\"' scenes, found "
+                         f"{'no seed' if seed is None else 'no double-quoted scene texts'}")
+    story = sb.Story(seed=int(seed.group(1)), title=os.path.basename(path))
+    for k, (text, (background, objects)) in enumerate(zip(texts, sp.parse_story(texts))):
+        scene = sb.Scene(background, [sb.SceneObject(kind, colour, start, motion, said, start_said=True)
+                                      for kind, colour, start, motion, said in objects], text)
+        story.scenes.append(scene)
+    return story
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Where the latents come from: the engine, or the autoencoder (the ceiling)
 # ----------------------------------------------------------------------------------------------------------------
@@ -173,6 +193,8 @@ def main():
     source.add_argument("--autoencoder", help="an ae.pt checkpoint of train.py: the autoencoder's ceiling instead")
     p.add_argument("--stories", type=int, default=40)
     p.add_argument("--lengths", default="2,4,8", help="scenes a story, cycled over the stories")
+    p.add_argument("--story", action="append", help="check this story file (in the world's language, e.g. "
+                   "examples/one-minute.yaml) instead of the held-out stories; may be given more than once")
     p.add_argument("--steps", type=int, help="denoising steps (default: the engine's, 20)")
     p.add_argument("--guidance", type=float, help="classifier-free guidance (default: the engine's)")
     p.add_argument("--work", help="folder for the YAML, latents and MP4s (default: a temporary folder)")
@@ -197,7 +219,7 @@ def main():
         latents_of = lambda story: autoencoder_latents(story, geometry, W)
         title = f"{args.autoencoder}: autoencoder ceiling (encode → decode of the world's frames)"
 
-    stories = eval_stories(geometry, args.stories, lengths)
+    stories = [story_from_file(f) for f in args.story] if args.story else eval_stories(geometry, args.stories, lengths)
     records, started = [], time.time()
     for i, story in enumerate(stories):
         records += check_story(story, latents_of(story), W, geometry)

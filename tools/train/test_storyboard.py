@@ -5,6 +5,9 @@
 2. Every sentence reads back (storyboard_parse.py) into exactly the scene the generator meant, colours carried.
 3. The same seed gives the same story and the same frames; the splits hold (no held-out combination and no eval
    seed in training); every text fits the model's text tokens; the YAML writer's output is one scene a line.
+4. examples/one-minute.yaml is written in the world's language: every scene reads back, fits the text tokens,
+   keeps its cast (one ball, one square, a colour each), never hides an object in its background, and keeps two
+   objects apart as generated scenes do.
 """
 import os
 import sys
@@ -82,7 +85,24 @@ def test_determinism_and_splits():
     check("YAML story: one line a scene", yaml.count("  - text: ") == 5 and yaml.startswith("title: "))
 
 
+def test_example_story():
+    import eval_storyboard
+    path = os.path.join(HERE, "..", "..", "examples", "one-minute.yaml")
+    story = eval_storyboard.story_from_file(path)
+    check("examples/one-minute.yaml reads back scene by scene", len(story.scenes) == 20, f"{len(story.scenes)} scenes")
+    cast = {}
+    for k, scene in enumerate(story.scenes):
+        for o in scene.objects:
+            check(f"scene {k + 1}: the {o.kind} keeps its colour", cast.setdefault(o.kind, o.colour) == o.colour)
+            check(f"scene {k + 1}: the {o.kind} differs from the background", o.colour != scene.background)
+            check(f"scene {k + 1}: the {o.kind} can make its move", sb.motion_possible(o.start, o.motion))
+        check(f"scene {k + 1}: objects apart", sb._separated(scene.objects, GEOMETRY))
+        tokens = len(tokenize(scene.text, GEOMETRY.vocabulary_size))
+        check(f"scene {k + 1}: fits the text tokens", tokens <= GEOMETRY.text_tokens, f"{tokens} tokens")
+
+
 if __name__ == "__main__":
+    test_example_story()
     test_detector()
     test_parse()
     test_determinism_and_splits()
