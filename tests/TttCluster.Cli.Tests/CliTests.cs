@@ -61,6 +61,17 @@ public sealed class CliTests : IDisposable
         Assert.Contains("\"headDim\":16", output);
     }
 
+    [Fact]
+    public void Info_OfTheShippedModel_SaysItIsTrainedAndHow()
+    {
+        var (code, output, err) = Ttt("info", Path.Combine(CliRun.RepositoryRoot(), "models", "tiny.safetensors"));
+
+        Assert.True(code == 0, err);
+        Assert.Contains("weights: trained\n", output);
+        Assert.Matches(@"training: [\d,]+ autoencoder steps, then [\d,]+ denoiser steps; seed \d+; \d{4}-\d\d-\d\d; tools/train/train.py at [0-9a-f]+", output);
+        Assert.Contains("training data: storyboard world", output);
+    }
+
     [Theory]
     [InlineData("eval ttt-scan --weights", "option --weights needs a value")]
     [InlineData("eval ttt-scan --wieghts a", "unknown option --wieghts")]

@@ -30,9 +30,22 @@ public class DashboardTests(Browser browser, ITestOutputHelper output) : IClassF
         return page;
     }
 
+    /// <summary>Scenes in the words the shipped model was trained on, so the previews in the screenshots show its objects.</summary>
+    private static readonly string[] StoryboardScenes =
+    [
+        "On a black background, a white ball sits in the bottom left corner.",
+        "Against a blue backdrop, an orange square rests in the top right corner.",
+        "The screen is green. The ball rolls to the right.",
+        "On a purple background, the square drops down from the top left corner.",
+        "Over a red background, the ball climbs up from the bottom.",
+        "The background is yellow. The square grows.",
+        "On a black background, the ball at the top right vanishes.",
+        "Against a blue backdrop, the square slides to the left.",
+    ];
+
     private static string Story(int scenes, int steps, string title = "Dashboard") =>
         $"title: {title}\nseed: 5\nsettings: {{ steps: {steps}, guidance: 4.0 }}\nscenes:\n" +
-        string.Concat(Enumerable.Range(0, scenes).Select(k => $"  - text: \"Scene {k}: Tom chases Jerry around table {k}.\"\n"));
+        string.Concat(Enumerable.Range(0, scenes).Select(k => $"  - text: \"{StoryboardScenes[k % StoryboardScenes.Length]}\"\n"));
 
     /// <summary>Script errors and failed requests of the test's pages: a page that works must have none.</summary>
     private readonly List<string> _pageErrors = [];

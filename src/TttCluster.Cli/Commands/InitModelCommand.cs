@@ -8,7 +8,7 @@ public static class InitModelCommand
 {
     public static readonly CliCommand Command = new("init-model", "init-model --seed S --out FILE [--preset tiny]",
         "write a seeded (untrained) Tiny model file",
-        "The shipped models/tiny.safetensors is `ttt init-model --seed 20261121 --out models/tiny.safetensors`.",
+        "The shipped models/tiny.safetensors is trained (tools/train); this writes the same preset with seeded, untrained weights.",
         [
             new("--seed", "S", "the initialisation seed, a whole number ≥ 0 (required)"),
             new("--out", "FILE", "the model file to write (required; checked before any work)"),
