@@ -41,22 +41,23 @@ public sealed record ModelTraining(string Data, long AutoencoderSteps, long Deno
     }
 
     private static string Text(JsonElement root, string field, string path) =>
-        Field(root, field, path) is { ValueKind: JsonValueKind.String } v ? v.GetString()!
-            : throw Problem(path, $"{field}: expected a string, found {Found(root, field)}");
+        Field(root, field, path) is var v && v.ValueKind == JsonValueKind.String ? v.GetString()!
+            : throw Problem(path, $"{field}: expected a string, found {Shown(v)}");
 
     private static long Count(JsonElement root, string field, string path) =>
-        Field(root, field, path) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt64(out long n) && n >= 0 ? n
-            : throw Problem(path, $"{field}: expected a whole number ≥ 0, found {Found(root, field)}");
+        Field(root, field, path) is var v && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n) && n >= 0 ? n
+            : throw Problem(path, $"{field}: expected a whole number ≥ 0, found {Shown(v)}");
 
     private static JsonElement Field(JsonElement root, string field, string path) =>
         root.TryGetProperty(field, out var v) ? v : throw Problem(path, $"{field}: expected a field, found none");
 
-    private static string Found(JsonElement root, string field)
+    /// <summary>The value as written, cut to 40 characters (an untrusted file can hold anything there).</summary>
+    private static string Shown(JsonElement value)
     {
-        string raw = root.GetProperty(field).GetRawText();
+        string raw = value.GetRawText();
         return raw.Length <= 40 ? raw : raw[..40] + "…";
     }
 
     private static WeightsFileException Problem(string path, string problem) =>
-        new(path, null, $"__metadata__ {MetadataKey}: {problem}", "written by tools/train/train.py; see docs/MODEL.md");
+        new(path, null, $"__metadata__ {MetadataKey}: {problem}", "written by tools/train/train.py; see tools/train/README.md");
 }

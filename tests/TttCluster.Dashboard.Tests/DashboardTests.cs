@@ -30,7 +30,7 @@ public class DashboardTests(Browser browser, ITestOutputHelper output) : IClassF
         return page;
     }
 
-    /// <summary>Scenes in the words the shipped model was trained on, so the previews in the screenshots show its objects.</summary>
+    /// <summary>Scenes in the words the shipped model was trained on, so the screenshots' previews show what it draws for a story it knows.</summary>
     private static readonly string[] StoryboardScenes =
     [
         "On a black background, a white ball sits in the bottom left corner.",

@@ -183,8 +183,7 @@ def make_shipped_sample():
         sha256 = hashlib.sha256(f.read()).hexdigest()
     write("shipped_sample4_n3.safetensors", out,
           {"segments": str(n), "steps": str(steps), "guidance": str(S), "guidance_power": str(p),
-           "weights": SHIPPED_MODEL, "weights_sha256": sha256, "texts": json.dumps(SHIPPED_TEXTS),
-           "trained": meta.get("ttt_trained", "false")})
+           "weights": SHIPPED_MODEL, "weights_sha256": sha256, "texts": json.dumps(SHIPPED_TEXTS)})
 
 
 def main():

@@ -24,11 +24,11 @@ Exit status: 0 whatever the score; non-zero only when something fails to run (a 
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
 
 import numpy as np
 import torch
@@ -39,6 +39,7 @@ sys.path.insert(0, HERE)
 import batched_model as bm  # noqa: E402
 import storyboard as sb  # noqa: E402
 import storyboard_frames as sf  # noqa: E402
+import storyboard_parse as sp  # noqa: E402
 from safetensors_io import load_file  # noqa: E402  (tools/reference)
 
 BASE_MODEL = os.path.join(ROOT, "models", "tiny.safetensors")
@@ -59,8 +60,6 @@ def story_from_file(path):
     """A hand-written story in the world's language (examples/one-minute.yaml): its seed and scene texts, read back
     into scene specs by storyboard_parse, so it is checked exactly like a generated one. Only the plain form
     story_yaml writes is read (`seed: N`, `- text: "..."` with double-quoted texts); anything else is refused."""
-    import re
-    import storyboard_parse as sp
     source = open(path, encoding="utf-8").read()
     seed = re.search(r"^seed:\s*(\d+)\s*$", source, re.M)
     texts = [json.loads(m) for m in re.findall(r'^\s*-\s*text:\s*("(?:[^"\\]|\\.)*")\s*$', source, re.M)]
@@ -68,10 +67,9 @@ def story_from_file(path):
         raise ValueError(f"{path}: expected a 'seed: N' line and '- text: \"...\"' scenes, found "
                          f"{'no seed' if seed is None else 'no double-quoted scene texts'}")
     story = sb.Story(seed=int(seed.group(1)), title=os.path.basename(path))
-    for k, (text, (background, objects)) in enumerate(zip(texts, sp.parse_story(texts))):
-        scene = sb.Scene(background, [sb.SceneObject(kind, colour, start, motion, said, start_said=True)
-                                      for kind, colour, start, motion, said in objects], text)
-        story.scenes.append(scene)
+    for text, (background, objects) in zip(texts, sp.parse_story(texts)):
+        story.scenes.append(sb.Scene(background, [sb.SceneObject(kind, colour, start, motion, said, start_said=True)
+                                                  for kind, colour, start, motion, said in objects], text))
     return story
 
 
