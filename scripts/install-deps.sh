@@ -5,13 +5,14 @@
 #   nodejs, npm           Azurite (tools/azurite, from the npm registry): the Azure Storage emulator the tests start
 #                         and the Deploy tests' tools: helm, kubectl (scripts/install-k8s-tools.sh), tools/k8s-validate
 #   chromium              the headless browser the dashboard's tests drive (Playwright runs it, never downloads one)
-#   python3-torch, python3-numpy  only for regenerating golden files (tools/reference); pass --reference to include them
+#   python3-torch, python3-numpy  only for regenerating golden files (tools/reference) and for training (tools/train,
+#   python3-matplotlib, libtcmalloc-minimal4  with the loss plot and the faster allocator); pass --reference for them
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 packages=(libopenblas0-pthread ffmpeg chromium)
 # Node.js may come from elsewhere than Debian (with its own npm): only a machine without the commands gets Debian's.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
-if [ "${1:-}" = "--reference" ]; then packages+=(python3-torch python3-numpy); fi
+if [ "${1:-}" = "--reference" ]; then packages+=(python3-torch python3-numpy python3-matplotlib libtcmalloc-minimal4); fi
 missing=()
 for p in "${packages[@]}"; do
   # Into a variable, not a pipe into `grep -q`: under pipefail an early-exiting reader can fail the pipe (SIGPIPE, 141).
