@@ -6,11 +6,14 @@ Phases (each resumable from its checkpoint under --run, which git ignores):
           frames; then the latents' per-channel mean and std, so the denoiser works on unit-scale latents
   dit     the text embedding and the DiT (TTT layers included) denoising the encoder's latents, v-prediction on the
           sampler's own timestep grid, uncond text "" for classifier-free guidance, EMA of the weights
+  tune    (--tune-steps N) from the dit phase's EMA weights, the same loss with the latent pixels an object covers
+          weighted --tune-object-weight; --dit-from FILE starts it from a model file the dit phase exported
   export  the EMA weights + text encoder + decoder (latent normalisation folded into decoder.fc1) as safetensors,
           with the configs and how it was trained in the metadata
 
   OMP_WAIT_POLICY=PASSIVE LD_PRELOAD=libtcmalloc_minimal.so.4 /usr/bin/python3 tools/train/train.py \
-      --run tools/train/runs/NAME --seed 1 --ae-steps 2000 --dit-steps 20000 --out FILE.safetensors
+      --run tools/train/runs/NAME --seed 1 --ae-steps 1500 --dit-steps 5200 --out FILE.safetensors
+  (the shipped file's command; README.md, "Object tuning", for what --tune-steps 3000 did to it)
 """
 import argparse
 import csv
@@ -32,7 +35,7 @@ import data  # noqa: E402
 import eval_storyboard as ev  # noqa: E402
 import storyboard_frames as sf  # noqa: E402
 from batched_model import ref  # noqa: E402
-from safetensors_io import save_file  # noqa: E402  (tools/reference)
+from safetensors_io import load_file, save_file  # noqa: E402  (tools/reference)
 
 BASE_MODEL = os.path.join(ROOT, "models", "tiny.safetensors")  # the configs come from the shipped file
 ENCODER_HIDDEN = 64
@@ -192,6 +195,13 @@ def run_phase(name, args, params, loss_fn, total, peak_lr, extra, ema_decay=None
     return step, ema
 
 
+def object_mask(frames):
+    """[N, 1, H, W]: 1 where a pixel is not its frame's background colour (the frame's median pixel, as the detector
+    measures it), 0 elsewhere."""
+    bg = frames.flatten(2).median(dim=2).values[:, :, None, None]                          # (N, 3, 1, 1)
+    return ((frames - bg).abs().amax(dim=1, keepdim=True) > 0.01).float()
+
+
 def object_weights(frames, weight, ring):
     """Per-pixel weights of the autoencoder's loss, [N, 1, H, W]: `weight` on object pixels and a ring of `ring`
     pixels around them, 1 elsewhere. Objects cover about 5% of a frame, so a plain mean spends most of the loss on
@@ -199,13 +209,23 @@ def object_weights(frames, weight, ring):
     surroundings (a halo becomes an object of its own). The default ring is one latent pixel (16 px): the decoder's
     bilinear upsampling spreads every edge over that much, and that is where the halos were (measured in README.md:
     weight 10 with a 4-pixel ring left blue halos around yellow and orange objects on purple, 97.6%; a 16-pixel
-    ring 99.2%). The background colour is each frame's median pixel, as the detector measures it. weight = 1 is
-    the plain mean."""
+    ring 99.2%). weight = 1 is the plain mean."""
     if weight == 1:
         return torch.ones_like(frames[:, :1])
-    bg = frames.flatten(2).median(dim=2).values[:, :, None, None]                          # (N, 3, 1, 1)
-    mask = ((frames - bg).abs().amax(dim=1, keepdim=True) > 0.01).float()
-    mask = torch.nn.functional.max_pool2d(mask, 2 * ring + 1, stride=1, padding=ring)    # grow by the ring
+    mask = torch.nn.functional.max_pool2d(object_mask(frames), 2 * ring + 1, stride=1, padding=ring)  # grow by the ring
+    return 1 + (weight - 1) * mask
+
+
+def latent_object_weights(frames, weight, upscale):
+    """Per-latent-pixel weights of the denoiser's loss, [N, 1, H/upscale, W/upscale]: `weight` on every latent pixel
+    whose block holds an object pixel and on the ring of latent pixels around it (the decoder's bilinear upsampling
+    mixes each latent pixel into its neighbours' pixels), 1 elsewhere. Why: an object covers about 4 of a frame's 96
+    latent pixels, so a plain v-MSE gives it about 4% of the loss; the plain run learnt the backgrounds and then
+    flattened with no object drawn (README.md, "Full run (session 3)")."""
+    if weight == 1:
+        return torch.ones_like(frames[:, :1, ::upscale, ::upscale])
+    mask = torch.nn.functional.max_pool2d(object_mask(frames), upscale)                   # any object pixel in the block
+    mask = torch.nn.functional.max_pool2d(mask, 3, stride=1, padding=1)                   # and the ring around it
     return 1 + (weight - 1) * mask
 
 
@@ -229,12 +249,18 @@ def ae_phase(args, cfg, dec, geometry):
     step, _ = run_phase("ae", args, AE, loss_fn, args.ae_steps, 2e-3, extra)
     if {k: extra.get(k) for k in asked} != asked:
         sys.exit(f"ae: {args.run} was trained with {extra}, not {asked} (--ae-object-weight, --ae-object-ring)")
-    with torch.no_grad():
-        z = torch.cat([bm.encode_frames(data.ae_frames(geometry, args.seed + 1, 10_000_000 + i, 64), AE, u)
-                       for i in range(8)])
-        extra = {"latent_mean": z.mean(dim=(0, 2, 3)), "latent_std": z.std(dim=(0, 2, 3)), "steps": step}
+    extra = dict(latent_stats(AE, geometry, args.seed, u), steps=step)
     print(f"ae: latent mean {extra['latent_mean'].tolist()} std {extra['latent_std'].tolist()}")
     return AE, extra
+
+
+def latent_stats(AE, geometry, seed, upscale):
+    """The encoder's latents' per-channel mean and std over 512 training frames the autoencoder never drew its
+    batches from (run seed + 1, steps from 10⁷): the denoiser works on (z − mean) / std."""
+    with torch.no_grad():
+        z = torch.cat([bm.encode_frames(data.ae_frames(geometry, seed + 1, 10_000_000 + i, 64), AE, upscale)
+                       for i in range(8)])
+    return {"latent_mean": z.mean(dim=(0, 2, 3)), "latent_std": z.std(dim=(0, 2, 3))}
 
 
 def ae_detector_accuracy(AE, geometry, stories=24):
@@ -247,49 +273,102 @@ def ae_detector_accuracy(AE, geometry, stories=24):
     return sum(r["ok"] for r in records) / len(records), len(records)
 
 
-def dit_phase(args, cfg, dec, geometry, AE, stats):
-    W = init_dit(args.seed, cfg, geometry.vocabulary_size)
+def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_step):
+    """The denoiser's loss at a step: v-MSE on the encoder's normalised latents of the batch `data.dit_batch` draws
+    for `data_step(step)`, each latent pixel weighted by `latent_object_weights` (1 everywhere: the plain mean)."""
     mean, std = stats["latent_mean"].reshape(1, 1, -1, 1, 1), stats["latent_std"].reshape(1, 1, -1, 1, 1)
+    C, h, w, u = cfg.latentChannels, cfg.latentHeight, cfg.latentWidth, dec["upscale"]
 
     def loss_fn(step):
-        frames, ids, _ = data.dit_batch(geometry, args.seed, step)
+        frames, ids, _ = data.dit_batch(geometry, args.seed, data_step(step))
         B, T = frames.shape[:2]
         with torch.no_grad():
-            x0 = bm.encode_frames(frames.flatten(0, 1), AE, dec["upscale"]).reshape(B, T, cfg.latentChannels,
-                                                                                  cfg.latentHeight, cfg.latentWidth)
+            x0 = bm.encode_frames(frames.flatten(0, 1), AE, u).reshape(B, T, C, h, w)
             x0 = (x0 - mean) / std                                                   # unit-scale latents
-        eps, ts, a, sig = data.noise_and_timesteps(args.seed, step, x0.shape, ref.sampler_schedule)
+            weights = latent_object_weights(frames.flatten(0, 1), object_weight, u).reshape(B, T, 1, h, w)
+        eps, ts, a, sig = data.noise_and_timesteps(args.seed, data_step(step), x0.shape, ref.sampler_schedule)
         x_t = a * x0 + sig * eps
         v = a * eps - sig * x0           # v-prediction: the sampler's D = a·x − σ·F recovers x0 exactly at F = v
         pred = bm.forward(x_t, ts, bm.encode_text(ids, W), W, cfg)
-        return ((pred - v) ** 2).mean()
+        return (weights * (pred - v) ** 2).sum() / (C * weights.sum())
 
+    return loss_fn
+
+
+def dit_phase(args, cfg, dec, geometry, AE, stats):
+    """The denoiser from its initialisation, plain v-MSE."""
+    W = init_dit(args.seed, cfg, geometry.vocabulary_size)
+    loss_fn = denoiser_loss(args, cfg, dec, geometry, AE, stats, W, 1.0, lambda step: step)
     step, ema = run_phase("dit", args, W, loss_fn, args.dit_steps, args.dit_lr, {}, ema_decay=0.999)
+    return ema, step
+
+
+def denoiser_from_file(path, AE, stats):
+    """The dit phase's result read back from a model file this run exported earlier (its checkpoint may be gone):
+    the DiT and text encoder weights and the denoiser steps of its ttt_training. The file's decoder must be this
+    run's autoencoder with this run's latent normalisation, or the denoiser would be tuned on other latents."""
+    tensors, meta = load_file(path, widen=False)
+    expected = export_decoder(AE, stats)
+    for k, v in expected.items():
+        diff = (tensors[k] - v).abs().max().item()
+        if diff > 1e-5:
+            sys.exit(f"--dit-from {path}: its {k} differs from this run's autoencoder by {diff:.3g} (at most 1e-5 "
+                     "expected); the file was not exported by this run's ae phase")
+    training = json.loads(meta["ttt_training"])
+    if training.get("objectTuneSteps"):
+        sys.exit(f"--dit-from {path}: the file is already tuned ({training['objectTuneSteps']} steps); it must be the "
+                 "dit phase's result")
+    steps = training["denoiserSteps"]
+    W = {k: v.clone() for k, v in tensors.items() if not k.startswith("decoder.")}
+    print(f"dit: {steps} steps read from {path} (decoder matches this run's autoencoder)")
+    return W, steps
+
+
+def tune_phase(args, cfg, dec, geometry, AE, stats, W0, dit_steps):
+    """The object tuning: from the dit phase's EMA weights, the same v-MSE with object latent pixels weighted
+    --tune-object-weight. Its batches continue the dit phase's stream (batch dit_steps + step), so it sees new
+    stories."""
+    W = {k: v.detach().clone().requires_grad_() for k, v in W0.items()}
+    loss_fn = denoiser_loss(args, cfg, dec, geometry, AE, stats, W, args.tune_object_weight,
+                            lambda step: dit_steps + step)
+    asked = {"object_weight": args.tune_object_weight, "from_dit_steps": dit_steps}
+    extra = dict(asked)
+    step, ema = run_phase("tune", args, W, loss_fn, args.tune_steps, args.tune_lr, extra, ema_decay=0.999)
+    if {k: extra.get(k) for k in asked} != asked:
+        sys.exit(f"tune: {args.run} was tuned with {extra}, not {asked} (--tune-object-weight, --dit-steps)")
     return ema, step
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # Export and plot
 # ----------------------------------------------------------------------------------------------------------------
-def export(args, cfg, dec, vocabulary, AE, stats, W, ae_steps, dit_steps):
-    """The model file: DiT + text encoder (EMA weights) + decoder with the latent normalisation folded in. The
-    denoiser works on z' = (z − m)/s; the decoder's first layer is linear and comes after interpolations whose
-    weights sum to one, so fc1(s·z' + m) = (W·diag(s))·z' + (W·m + b) decodes z' exactly as the trained decoder
-    decodes z."""
+def export_decoder(AE, stats):
+    """The model file's decoder: the trained decoder with the latent normalisation folded in. The denoiser works on
+    z' = (z − m)/s; the decoder's first layer is linear and comes after interpolations whose weights sum to one, so
+    fc1(s·z' + m) = (W·diag(s))·z' + (W·m + b) decodes z' exactly as the trained decoder decodes z."""
     m, s = stats["latent_mean"], stats["latent_std"]
-    tensors = {k: v.detach().clone().float() for k, v in W.items()}
     w1, b1 = AE["decoder.fc1.weight"].detach(), AE["decoder.fc1.bias"].detach()
-    tensors["decoder.fc1.weight"] = (w1 * s[None, :]).contiguous()
-    tensors["decoder.fc1.bias"] = b1 + w1 @ m
-    tensors["decoder.fc2.weight"] = AE["decoder.fc2.weight"].detach().clone()
-    tensors["decoder.fc2.bias"] = AE["decoder.fc2.bias"].detach().clone()
+    return {"decoder.fc1.weight": (w1 * s[None, :]).contiguous(), "decoder.fc1.bias": b1 + w1 @ m,
+            "decoder.fc2.weight": AE["decoder.fc2.weight"].detach().clone(),
+            "decoder.fc2.bias": AE["decoder.fc2.bias"].detach().clone()}
+
+
+def export(args, cfg, dec, vocabulary, AE, stats, W, ae_steps, dit_steps, tune_steps):
+    """The model file: DiT + text encoder (EMA weights) + the decoder of `export_decoder`."""
+    tensors = {k: v.detach().clone().float() for k, v in W.items()}
+    tensors.update(export_decoder(AE, stats))
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    objective = "v-prediction on the sampler's timestep grid (N in 10, 20, 40; ZeroSNR), uncond text \"\" 10% of stories"
+    if tune_steps:
+        objective += (f"; the last {tune_steps} denoiser steps with object latent pixels (and a one-pixel ring) "
+                      f"weighted {args.tune_object_weight:g}x")
     training = {
         "data": "storyboard world (tools/train/storyboard.py): procedural 3-second scenes, 8 colours, ball and square, "
                 "9 grid cells, 7 motions; train seeds 0..999999999 without held-out (kind, colour, background) combinations",
-        "autoencoderSteps": ae_steps, "denoiserSteps": dit_steps, "seed": args.seed,
+        "autoencoderSteps": ae_steps, "denoiserSteps": dit_steps + tune_steps, "objectTuneSteps": tune_steps,
+        "seed": args.seed,
         "date": datetime.date.today().isoformat(), "code": f"tools/train/train.py at {commit}",
-        "objective": "v-prediction on the sampler's timestep grid (N in 10, 20, 40; ZeroSNR), uncond text \"\" 10% of stories",
+        "objective": objective,
     }
     metadata = {"ttt_config": cfg.to_json(),
                 "ttt_text_encoder": json.dumps({"vocabularySize": vocabulary, "tokenizer": "words-fnv1a-v1"}),
@@ -304,8 +383,11 @@ def plot(log_path, png):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     rows = read_log(log_path)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    for ax, phase, title in zip(axes, ("ae", "dit"), ("autoencoder (frame MSE)", "denoiser (v MSE)")):
+    panels = [("ae", "autoencoder (frame MSE)"), ("dit", "denoiser (v MSE)"),
+              ("tune", "denoiser, objects weighted (v MSE)")]
+    panels = [(phase, title) for phase, title in panels if any(r["phase"] == phase for r in rows)]
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), squeeze=False)
+    for ax, (phase, title) in zip(axes[0], panels):
         pts = [(int(r["step"]), float(r["loss"])) for r in rows if r["phase"] == phase]
         if pts:
             x, y = zip(*pts)
@@ -332,6 +414,12 @@ def main():
     p.add_argument("--ae-object-ring", type=int, default=16, help="pixels around an object weighted as the object")
     p.add_argument("--dit-steps", type=int, default=20000)
     p.add_argument("--dit-lr", type=float, default=5e-4)
+    p.add_argument("--dit-from", help="a model file this run exported after its dit phase: tune from its weights "
+                                      "when the dit checkpoint is gone (its decoder must match this run's autoencoder)")
+    p.add_argument("--tune-steps", type=int, default=0, help="object tuning steps after the dit phase (0: none)")
+    p.add_argument("--tune-object-weight", type=float, default=10.0,
+                   help="loss weight of latent pixels an object covers (and the ring around them) in the tuning")
+    p.add_argument("--tune-lr", type=float, default=5e-4)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--max-minutes", type=float, default=0, help="stop (with a checkpoint) after this many minutes")
     p.add_argument("--stop-at", type=int, default=0, help="exit after this many steps of a phase, as an interrupted run")
@@ -349,9 +437,15 @@ def main():
     AE, stats = ae_phase(args, cfg, dec, geometry)
     share, scenes = ae_detector_accuracy(AE, geometry)
     print(f"ae: detector on {scenes} held-out scenes after encode+decode: {100 * share:.1f}%")
-    ema, dit_steps = dit_phase(args, cfg, dec, geometry, AE, stats)
+    if args.dit_from:
+        ema, dit_steps = denoiser_from_file(args.dit_from, AE, stats)
+    else:
+        ema, dit_steps = dit_phase(args, cfg, dec, geometry, AE, stats)
+    tune_steps = 0
+    if args.tune_steps:
+        ema, tune_steps = tune_phase(args, cfg, dec, geometry, AE, stats, ema, dit_steps)
     if args.out:
-        export(args, cfg, dec, geometry.vocabulary_size, AE, stats, ema, stats["steps"], dit_steps)
+        export(args, cfg, dec, geometry.vocabulary_size, AE, stats, ema, stats["steps"], dit_steps, tune_steps)
     if args.plot:
         plot(os.path.join(args.run, "loss.csv"), args.plot)
 
