@@ -10,7 +10,6 @@ Measured on the shipped file (tools/train/README.md, "Object tuning"): --memoris
 answering the mean scores 1.11). That separates "cannot fit" from "does not generalise". Nothing is written.
 """
 import argparse
-import json
 import os
 import sys
 
@@ -19,10 +18,8 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import batched_model as bm  # noqa: E402
-import data  # noqa: E402
-import storyboard_frames as sf  # noqa: E402
+import denoise_check  # noqa: E402
 import train  # noqa: E402
-from batched_model import ref  # noqa: E402
 from safetensors_io import load_file  # noqa: E402  (tools/reference)
 
 PURE_NOISE_T = 999
@@ -42,27 +39,17 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    checkpoint = train.load_checkpoint(os.path.join(args.run, "ae.pt"))
-    if checkpoint is None:
-        sys.exit(f"--run {args.run}: no ae.pt there (expected the folder train.py --run wrote)")
-    meta = sf.read_metadata(train.BASE_MODEL)
-    cfg, dec = ref.TttConfig.from_json(meta["ttt_config"]), json.loads(meta["ttt_decoder"])
-    geometry = sf.Geometry.from_model(train.BASE_MODEL)
-    AE, u = checkpoint["params"], dec["upscale"]
-    stats = train.latent_stats(AE, geometry, args.seed, u)
-    mean, std = stats["latent_mean"].reshape(1, 1, -1, 1, 1), stats["latent_std"].reshape(1, 1, -1, 1, 1)
-    C, h, w = cfg.latentChannels, cfg.latentHeight, cfg.latentWidth
+    cfg, dec, geometry, AE, stats = train.run_autoencoder(args.run, args.seed)
+    C = cfg.latentChannels
 
     def batch(seed, step):
-        """Unit-scale latents, object mask (latent pixels holding an object pixel) and text ids; no text dropped."""
-        frames, ids, _ = data.dit_batch(geometry, seed, step, drop_story=0, drop_scene=0)
-        B, T = frames.shape[:2]
-        with torch.no_grad():
-            z = bm.encode_frames(frames.flatten(0, 1), AE, u).reshape(B, T, C, h, w)
-        mask = torch.nn.functional.max_pool2d(train.object_mask(frames.flatten(0, 1)), u).reshape(B, T, 1, h, w)
-        return (z - mean) / std, mask, ids
+        """(unit-scale latents, latent object mask, text ids) with every scene's text kept."""
+        return denoise_check.measured_batch(geometry, seed, step, AE, stats, cfg, dec["upscale"], drop_text=False)
 
     tensors, _ = load_file(args.model, widen=False)
+    mismatch = train.decoder_mismatch(tensors, AE, stats)
+    if mismatch:
+        sys.exit(f"{args.model}: {mismatch}: the model was trained on other latents than --run {args.run}'s")
     W = {k: v.detach().clone().requires_grad_() for k, v in tensors.items() if not k.startswith("decoder.")}
     opt = torch.optim.Adam(W.values(), lr=args.lr)
 
@@ -84,8 +71,7 @@ def main():
         if step == args.steps:
             break
         x0, mask, ids = measured if args.memorise else batch(args.seed, TRAIN_STEP + step)
-        weights = 1 + (args.object_weight - 1) * torch.nn.functional.max_pool3d(mask, (1, 3, 3), stride=1,
-                                                                              padding=(0, 1, 1))
+        weights = train.latent_object_weights(mask.flatten(0, 1), args.object_weight).reshape(mask.shape)
         loss = (weights * x0_error(x0, ids, step)).sum() / (C * weights.sum())
         opt.zero_grad()
         loss.backward()

@@ -139,7 +139,10 @@ def lr_at(step, total, peak, warmup):
     return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def run_phase(name, args, params, loss_fn, total, peak_lr, extra, ema_decay=None):
+def run_phase(name, args, params, loss_fn, total, peak_lr, settings, flags="", ema_decay=None):
+    """Trains `params` for `total` steps from the phase's checkpoint, if any. `settings` (a dict of the loss's
+    options, named on the command line by `flags`) is recorded in the checkpoint, and a resume from one recorded
+    with other values exits before its first step: it would train a different model than the run says."""
     path = os.path.join(args.run, f"{name}.pt")
     opt = torch.optim.AdamW(params.values(), lr=peak_lr, betas=(0.9, 0.99), weight_decay=0.0)
     ema = {k: v.detach().clone() for k, v in params.items()} if ema_decay else None
@@ -152,12 +155,14 @@ def run_phase(name, args, params, loss_fn, total, peak_lr, extra, ema_decay=None
         opt.load_state_dict(ck["opt"])
         ema = ck["ema"]
         step = ck["step"]
-        extra.update(ck["extra"])
+        recorded = {k: ck["extra"].get(k) for k in settings}
+        if recorded != settings:
+            sys.exit(f"{name}: {path} was trained with {recorded}, not {settings} ({flags})")
         print(f"{name}: resumed at step {step} from {path}")
     log = LossLog(os.path.join(args.run, "loss.csv"), name, step)
     started, last_save, window = time.time(), time.time(), []
     checkpoint = lambda: save_checkpoint(path, {"step": step, "params": {k: v.detach() for k, v in params.items()},
-                                                "opt": opt.state_dict(), "ema": ema, "extra": extra})
+                                                "opt": opt.state_dict(), "ema": ema, "extra": settings})
     while step < total:
         if args.max_minutes and time.time() - args.started > 60 * args.max_minutes:
             print(f"{name}: stopping at step {step}: --max-minutes {args.max_minutes} reached")
@@ -216,16 +221,18 @@ def object_weights(frames, weight, ring):
     return 1 + (weight - 1) * mask
 
 
-def latent_object_weights(frames, weight, upscale):
-    """Per-latent-pixel weights of the denoiser's loss, [N, 1, H/upscale, W/upscale]: `weight` on every latent pixel
-    whose block holds an object pixel and on the ring of latent pixels around it (the decoder's bilinear upsampling
-    mixes each latent pixel into its neighbours' pixels), 1 elsewhere. Why: an object covers about 4 of a frame's 96
-    latent pixels, so a plain v-MSE gives it about 4% of the loss; the plain run learnt the backgrounds and then
-    flattened with no object drawn (README.md, "Full run (session 3)")."""
-    if weight == 1:
-        return torch.ones_like(frames[:, :1, ::upscale, ::upscale])
-    mask = torch.nn.functional.max_pool2d(object_mask(frames), upscale)                   # any object pixel in the block
-    mask = torch.nn.functional.max_pool2d(mask, 3, stride=1, padding=1)                   # and the ring around it
+def latent_object_mask(frames, upscale):
+    """[N, 1, H/upscale, W/upscale]: 1 on every latent pixel whose upscale × upscale block holds an object pixel."""
+    return torch.nn.functional.max_pool2d(object_mask(frames), upscale)
+
+
+def latent_object_weights(latent_mask, weight):
+    """Per-latent-pixel weights of the denoiser's loss, the shape of `latent_mask` ([N, 1, h, w], from
+    `latent_object_mask`): `weight` on an object's latent pixels and on the ring of latent pixels around them (the
+    decoder's bilinear upsampling mixes each latent pixel into its neighbours' pixels), 1 elsewhere. Why: an object
+    covers about 4 of a frame's 96 latent pixels, so a plain v-MSE gives it about 4% of the loss; the plain run learnt
+    the backgrounds and then flattened with no object drawn (README.md, "Full run (session 3)")."""
+    mask = torch.nn.functional.max_pool2d(latent_mask, 3, stride=1, padding=1)            # grow by one latent pixel
     return 1 + (weight - 1) * mask
 
 
@@ -243,15 +250,11 @@ def ae_phase(args, cfg, dec, geometry):
         w = object_weights(frames, args.ae_object_weight, args.ae_object_ring)
         return (w * err).sum() / (3 * w.sum()) + 1e-4 * (z ** 2).mean()
 
-    # Recorded in the checkpoint: a run resumed with another loss would train a different model than it says.
-    asked = {"object_weight": args.ae_object_weight, "object_ring": args.ae_object_ring}
-    extra = dict(asked)
-    step, _ = run_phase("ae", args, AE, loss_fn, args.ae_steps, 2e-3, extra)
-    if {k: extra.get(k) for k in asked} != asked:
-        sys.exit(f"ae: {args.run} was trained with {extra}, not {asked} (--ae-object-weight, --ae-object-ring)")
-    extra = dict(latent_stats(AE, geometry, args.seed, u), steps=step)
-    print(f"ae: latent mean {extra['latent_mean'].tolist()} std {extra['latent_std'].tolist()}")
-    return AE, extra
+    settings = {"object_weight": args.ae_object_weight, "object_ring": args.ae_object_ring}
+    step, _ = run_phase("ae", args, AE, loss_fn, args.ae_steps, 2e-3, settings, "--ae-object-weight, --ae-object-ring")
+    stats = dict(latent_stats(AE, geometry, args.seed, u), steps=step)
+    print(f"ae: latent mean {stats['latent_mean'].tolist()} std {stats['latent_std'].tolist()}")
+    return AE, stats
 
 
 def latent_stats(AE, geometry, seed, upscale):
@@ -273,19 +276,30 @@ def ae_detector_accuracy(AE, geometry, stories=24):
     return sum(r["ok"] for r in records) / len(records), len(records)
 
 
+def normalised_latents(frames, AE, stats, cfg, upscale):
+    """[B, T, 3, H, W] frames → the encoder's latents [B, T, C, h, w] at unit scale, (z − mean) / std: what the
+    denoiser is taught to produce."""
+    B, T = frames.shape[:2]
+    mean, std = stats["latent_mean"].reshape(1, 1, -1, 1, 1), stats["latent_std"].reshape(1, 1, -1, 1, 1)
+    with torch.no_grad():
+        z = bm.encode_frames(frames.flatten(0, 1), AE, upscale)
+    return (z.reshape(B, T, cfg.latentChannels, cfg.latentHeight, cfg.latentWidth) - mean) / std
+
+
 def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_step):
     """The denoiser's loss at a step: v-MSE on the encoder's normalised latents of the batch `data.dit_batch` draws
     for `data_step(step)`, each latent pixel weighted by `latent_object_weights` (1 everywhere: the plain mean)."""
-    mean, std = stats["latent_mean"].reshape(1, 1, -1, 1, 1), stats["latent_std"].reshape(1, 1, -1, 1, 1)
     C, h, w, u = cfg.latentChannels, cfg.latentHeight, cfg.latentWidth, dec["upscale"]
 
     def loss_fn(step):
         frames, ids, _ = data.dit_batch(geometry, args.seed, data_step(step))
         B, T = frames.shape[:2]
-        with torch.no_grad():
-            x0 = bm.encode_frames(frames.flatten(0, 1), AE, u).reshape(B, T, C, h, w)
-            x0 = (x0 - mean) / std                                                   # unit-scale latents
-            weights = latent_object_weights(frames.flatten(0, 1), object_weight, u).reshape(B, T, 1, h, w)
+        x0 = normalised_latents(frames, AE, stats, cfg, u)
+        if object_weight == 1:                                                       # the plain mean: no mask
+            weights = torch.ones(B, T, 1, h, w)
+        else:
+            weights = latent_object_weights(latent_object_mask(frames.flatten(0, 1), u), object_weight)
+            weights = weights.reshape(B, T, 1, h, w)
         eps, ts, a, sig = data.noise_and_timesteps(args.seed, data_step(step), x0.shape, ref.sampler_schedule)
         x_t = a * x0 + sig * eps
         v = a * eps - sig * x0           # v-prediction: the sampler's D = a·x − σ·F recovers x0 exactly at F = v
@@ -308,12 +322,9 @@ def denoiser_from_file(path, AE, stats):
     the DiT and text encoder weights and the denoiser steps of its ttt_training. The file's decoder must be this
     run's autoencoder with this run's latent normalisation, or the denoiser would be tuned on other latents."""
     tensors, meta = load_file(path, widen=False)
-    expected = export_decoder(AE, stats)
-    for k, v in expected.items():
-        diff = (tensors[k] - v).abs().max().item()
-        if diff > 1e-5:
-            sys.exit(f"--dit-from {path}: its {k} differs from this run's autoencoder by {diff:.3g} (at most 1e-5 "
-                     "expected); the file was not exported by this run's ae phase")
+    mismatch = decoder_mismatch(tensors, AE, stats)
+    if mismatch:
+        sys.exit(f"--dit-from {path}: {mismatch}; the file was not exported by this run's ae phase")
     training = json.loads(meta["ttt_training"])
     if training.get("objectTuneSteps"):
         sys.exit(f"--dit-from {path}: the file is already tuned ({training['objectTuneSteps']} steps); it must be the "
@@ -324,6 +335,28 @@ def denoiser_from_file(path, AE, stats):
     return W, steps
 
 
+def decoder_mismatch(tensors, AE, stats):
+    """None when a model file's decoder tensors are `export_decoder(AE, stats)` to 1e-5, else what differs: a
+    denoiser from that file was trained on this autoencoder's latents only then."""
+    for k, v in export_decoder(AE, stats).items():
+        diff = (tensors[k] - v).abs().max().item()
+        if diff > 1e-5:
+            return f"its {k} differs from this run's autoencoder by {diff:.3g} (at most 1e-5 expected)"
+    return None
+
+
+def run_autoencoder(run, seed):
+    """For the tools that measure a run's models: (cfg, decoder config, geometry, autoencoder, latent stats) of the
+    run folder's ae.pt, with the latent normalisation the run's export folded in."""
+    checkpoint = load_checkpoint(os.path.join(run, "ae.pt"))
+    if checkpoint is None:
+        sys.exit(f"--run {run}: no ae.pt there (expected the folder train.py --run wrote)")
+    meta = sf.read_metadata(BASE_MODEL)
+    cfg, dec = ref.TttConfig.from_json(meta["ttt_config"]), json.loads(meta["ttt_decoder"])
+    AE, geometry = checkpoint["params"], sf.Geometry.from_model(BASE_MODEL)
+    return cfg, dec, geometry, AE, latent_stats(AE, geometry, seed, dec["upscale"])
+
+
 def tune_phase(args, cfg, dec, geometry, AE, stats, W0, dit_steps):
     """The object tuning: from the dit phase's EMA weights, the same v-MSE with object latent pixels weighted
     --tune-object-weight. Its batches continue the dit phase's stream (batch dit_steps + step), so it sees new
@@ -331,11 +364,9 @@ def tune_phase(args, cfg, dec, geometry, AE, stats, W0, dit_steps):
     W = {k: v.detach().clone().requires_grad_() for k, v in W0.items()}
     loss_fn = denoiser_loss(args, cfg, dec, geometry, AE, stats, W, args.tune_object_weight,
                             lambda step: dit_steps + step)
-    asked = {"object_weight": args.tune_object_weight, "from_dit_steps": dit_steps}
-    extra = dict(asked)
-    step, ema = run_phase("tune", args, W, loss_fn, args.tune_steps, args.tune_lr, extra, ema_decay=0.999)
-    if {k: extra.get(k) for k in asked} != asked:
-        sys.exit(f"tune: {args.run} was tuned with {extra}, not {asked} (--tune-object-weight, --dit-steps)")
+    settings = {"object_weight": args.tune_object_weight, "from_dit_steps": dit_steps}
+    step, ema = run_phase("tune", args, W, loss_fn, args.tune_steps, args.tune_lr, settings,
+                          "--tune-object-weight; --dit-steps or the --dit-from file's", ema_decay=0.999)
     return ema, step
 
 
