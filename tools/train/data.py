@@ -13,6 +13,11 @@ from tokenizer import encode_ids
 # Story lengths of the denoising phase and stories a batch: about 24 scenes a step whatever the length, so a step
 # costs about the same; long stories teach the TTT layers to carry an object's colour across many scenes.
 STORY_LENGTHS = ((2, 12), (4, 6), (8, 3), (12, 2))
+# One- and two-scene stories for the start of a run (train.py --dit-short-steps): what a scene's text draws is learnt
+# scene by scene, and a scene of a one-scene story costs about 30 ms of a step against about 50 ms in the long-story
+# mix (2 threads; the TTT scan is short), so more scenes a second reach the text path. The long stories that teach
+# colour carry-over come after.
+SHORT_STORY_LENGTHS = ((1, 32), (2, 16))
 
 
 def _rng(seed, phase, step):
@@ -33,14 +38,15 @@ def ae_frames(geometry, seed, step, count):
     return torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2).contiguous()
 
 
-def dit_batch(geometry, seed, step, drop_story=0.1, drop_scene=0.05):
+def dit_batch(geometry, seed, step, drop_story=0.1, drop_scene=0.05, lengths=STORY_LENGTHS):
     """A denoising batch: (frames [B, T, 3, H, W], text ids [B, n, Lt], stories).
 
     Classifier-free guidance needs the model to know the unconditional text too. `ttt render` uses each scene's
     negative text or "" as the uncond stream (src/TttCluster.Rendering/LatentSampler.cs), so a dropped text is
-    "" (its start and end tokens, then padding), for the whole story (drop_story) or one scene (drop_scene)."""
+    "" (its start and end tokens, then padding), for the whole story (drop_story) or one scene (drop_scene).
+    lengths: (scenes a story, stories a batch) pairs, one drawn per batch."""
     rng = _rng(seed, "dit", step)
-    n, B = STORY_LENGTHS[rng.randrange(len(STORY_LENGTHS))]
+    n, B = lengths[rng.randrange(len(lengths))]
     stories = [sb.generate_story(_train_seed(rng), n, "train", geometry, geometry.text_tokens) for _ in range(B)]
     frames = np.stack([sf.render_latent_frames(geometry, s) for s in stories])            # (B, T, H, W, 3)
     empty = encode_ids("", geometry.vocabulary_size, geometry.text_tokens)

@@ -61,6 +61,20 @@ def measured_batch(geometry, seed, step, AE, stats, cfg, upscale, drop_text=True
             mask.reshape(B, T, 1, cfg.latentHeight, cfg.latentWidth), ids)
 
 
+def background_answer_error(batches):
+    """The x0 MSE on object pixels of answering each frame's background latent (its per-channel median over the
+    frame's latent pixels; objects cover a few of 96) everywhere: what a model that draws the right background and
+    no object scores. It is above answering the mean (objects differ from their background more than from the
+    average latent), so a model that learnt backgrounds first scores worse than the mean on object pixels before it
+    draws any object: the mean alone is not the bar."""
+    err = count = 0.0
+    for x0, mask, _ in batches:
+        background = x0.flatten(3).median(dim=3).values[..., None, None]
+        err += (((x0 - background) ** 2).sum(dim=2, keepdim=True) * mask).sum().item()
+        count += mask.sum().item() * x0.shape[2]
+    return err / count
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("models", nargs="+", help="model files exported by the run")
@@ -74,6 +88,7 @@ def main():
     # Answering the latents' mean (0) on object pixels: what a model that knows nothing of objects scores.
     zero = (sum(((x0 ** 2).sum(dim=2, keepdim=True) * mask).sum().item() for x0, mask, _ in batches)
             / sum(mask.sum().item() * x0.shape[2] for x0, mask, _ in batches))
+    background = background_answer_error(batches)
     grid = ref.sampler_schedule(20, 0.0, 1.0)[:3]
     for path in args.models:
         tensors, _ = load_file(path, widen=False)
@@ -82,7 +97,8 @@ def main():
             sys.exit(f"{path}: {mismatch}: the model was trained on other latents than --run {args.run}'s")
         W = {k: v for k, v in tensors.items() if not k.startswith("decoder.")}
         print(f"{path}: x0 MSE a latent value (unit scale), object pixels / background, and what copying the input "
-              f"scores; answering 0 (the mean) on object pixels scores {zero:.3f}")
+              f"scores; on object pixels, answering 0 (the mean) scores {zero:.3f}, answering each frame's "
+              f"background {background:.3f}")
         for t, obj, bg, copy in x0_errors(W, batches, cfg, grid):
             print(f"  t = {t:3d}   object {obj:6.3f}   background {bg:6.3f}   copy {copy:7.3f}")
 

@@ -60,7 +60,8 @@ def main():
 
     measured = batch(HELD_OUT_SEED, HELD_OUT_STEP)
     x0, mask, _ = measured
-    print(f"answering the mean on object pixels: {((x0 ** 2).sum(2, keepdim=True) * mask).sum() / (mask.sum() * C):.3f}")
+    print(f"on object pixels, answering the mean scores {((x0 ** 2).sum(2, keepdim=True) * mask).sum() / (mask.sum() * C):.3f}, "
+          f"answering each frame's background {denoise_check.background_answer_error([measured]):.3f}")
     for step in range(args.steps + 1):
         if step % 50 == 0:
             with torch.no_grad():

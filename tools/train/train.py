@@ -286,13 +286,15 @@ def normalised_latents(frames, AE, stats, cfg, upscale):
     return (z.reshape(B, T, cfg.latentChannels, cfg.latentHeight, cfg.latentWidth) - mean) / std
 
 
-def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_step):
+def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_step, lengths_at=None):
     """The denoiser's loss at a step: v-MSE on the encoder's normalised latents of the batch `data.dit_batch` draws
-    for `data_step(step)`, each latent pixel weighted by `latent_object_weights` (1 everywhere: the plain mean)."""
+    for `data_step(step)` (story lengths from `lengths_at(step)`, data.STORY_LENGTHS when None), each latent pixel
+    weighted by `latent_object_weights` (1 everywhere: the plain mean)."""
     C, h, w, u = cfg.latentChannels, cfg.latentHeight, cfg.latentWidth, dec["upscale"]
 
     def loss_fn(step):
-        frames, ids, _ = data.dit_batch(geometry, args.seed, data_step(step))
+        lengths = lengths_at(step) if lengths_at else data.STORY_LENGTHS
+        frames, ids, _ = data.dit_batch(geometry, args.seed, data_step(step), lengths=lengths)
         B, T = frames.shape[:2]
         x0 = normalised_latents(frames, AE, stats, cfg, u)
         if object_weight == 1:                                                       # the plain mean: no mask
@@ -310,10 +312,16 @@ def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_st
 
 
 def dit_phase(args, cfg, dec, geometry, AE, stats):
-    """The denoiser from its initialisation, plain v-MSE."""
+    """The denoiser from its initialisation: v-MSE with object latent pixels weighted --dit-object-weight (1: the
+    plain mean, the shipped file's recipe), on one- and two-scene stories for the first --dit-short-steps steps."""
     W = init_dit(args.seed, cfg, geometry.vocabulary_size)
-    loss_fn = denoiser_loss(args, cfg, dec, geometry, AE, stats, W, 1.0, lambda step: step)
-    step, ema = run_phase("dit", args, W, loss_fn, args.dit_steps, args.dit_lr, {}, ema_decay=0.999)
+    short = args.dit_short_steps
+    lengths_at = lambda step: data.SHORT_STORY_LENGTHS if step < short else data.STORY_LENGTHS
+    loss_fn = denoiser_loss(args, cfg, dec, geometry, AE, stats, W, args.dit_object_weight, lambda step: step,
+                            lengths_at)
+    settings = {"object_weight": args.dit_object_weight, "short_steps": short}
+    step, ema = run_phase("dit", args, W, loss_fn, args.dit_steps, args.dit_lr, settings,
+                          "--dit-object-weight, --dit-short-steps", ema_decay=0.999)
     return ema, step
 
 
@@ -390,6 +398,11 @@ def export(args, cfg, dec, vocabulary, AE, stats, W, ae_steps, dit_steps, tune_s
     tensors.update(export_decoder(AE, stats))
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     objective = "v-prediction on the sampler's timestep grid (N in 10, 20, 40; ZeroSNR), uncond text \"\" 10% of stories"
+    if args.dit_short_steps:
+        objective += f"; the first {args.dit_short_steps} steps on one- and two-scene stories"
+    if args.dit_object_weight != 1:
+        objective += (f"; object latent pixels (and a one-pixel ring) weighted {args.dit_object_weight:g}x "
+                      "from the first step")
     if tune_steps:
         objective += (f"; the last {tune_steps} denoiser steps with object latent pixels (and a one-pixel ring) "
                       f"weighted {args.tune_object_weight:g}x")
@@ -445,6 +458,10 @@ def main():
     p.add_argument("--ae-object-ring", type=int, default=16, help="pixels around an object weighted as the object")
     p.add_argument("--dit-steps", type=int, default=20000)
     p.add_argument("--dit-lr", type=float, default=5e-4)
+    p.add_argument("--dit-object-weight", type=float, default=1.0,
+                   help="loss weight of latent pixels an object covers (and the ring around them) in the dit phase")
+    p.add_argument("--dit-short-steps", type=int, default=0,
+                   help="dit steps on one- and two-scene stories (data.SHORT_STORY_LENGTHS) before the long-story mix")
     p.add_argument("--dit-from", help="a model file this run exported after its dit phase: tune from its weights "
                                       "when the dit checkpoint is gone (its decoder must match this run's autoencoder)")
     p.add_argument("--tune-steps", type=int, default=0, help="object tuning steps after the dit phase (0: none)")
