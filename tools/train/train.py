@@ -57,11 +57,26 @@ def init_autoencoder(seed, cfg, dec):
     return {k: v.requires_grad_() for k, v in P.items()}
 
 
-def init_dit(seed, cfg, vocabulary):
+def rope_fast_channels(cfg):
+    """A head's channels of the fastest RoPE pair of each axis (t, h, w; 1 radian a position, docs/MODEL.md §4)."""
+    d_t = cfg.headDim // 4
+    d_h = 3 * cfg.headDim // 8
+    return [c for start in (0, d_t, d_t + d_h) for c in (start, start + 1)]
+
+
+def init_dit(seed, cfg, vocabulary, rope_gain=1.0):
     """DiT's recipe (Peebles & Xie 2023): Xavier-uniform Linear weights, zero biases, N(0, 0.02) time embedding,
     adaLN-Zero (every ada* layer and the final linear start at zero, so each block starts as the identity). TTT
     inner weights N(0, 0.02), LN γ = 1, β = 0, the four tanh gates at GateInit (MODEL.md §1). Text embeddings
-    N(0, 1) for tokens, N(0, 0.1) for positions (the token tells the scene apart; position is a lesser cue)."""
+    N(0, 1) for tokens, N(0, 0.1) for positions (the token tells the scene apart; position is a lesser cue).
+
+    rope_gain: the attention's query and key LayerNorm γ on the channels of the fastest RoPE pairs
+    (`rope_fast_channels`). At pure noise a video token knows where it is only through RoPE turning its query
+    against a text word's unrotated key, and only those pairs turn by a usable angle over 4 × 6 patches (the slower
+    ones by under 0.25 rad). At γ = 1 they are 6 of 16 channels of unit-variance vectors, so a word moves a token's
+    attention logit by little from one cell to another; γ = 3 gives that difference 9× the weight from the first
+    step. Measured (README.md, "Where the text says"): one word → a blob at one of 9 cells is learnt in ~150 steps
+    at 3 against ~250 at 1."""
     g = torch.Generator().manual_seed(seed)
     W = {}
     for name, shape in ref.weight_shapes(cfg).items():
@@ -82,6 +97,9 @@ def init_dit(seed, cfg, vocabulary):
             fan_out, fan_in = shape[0], math.prod(shape[1:])
             a = math.sqrt(6.0 / (fan_in + fan_out))
             W[name] = (torch.rand(shape, generator=g) * 2 - 1) * a
+    for i in range(cfg.layers):
+        for norm in ("norm_q", "norm_k"):
+            W[f"blocks.{i}.attn.{norm}.weight"][rope_fast_channels(cfg)] = rope_gain
     W["text_encoder.token_embedding"] = torch.randn(vocabulary, cfg.textDim, generator=g)
     W["text_encoder.position_embedding"] = torch.randn(cfg.textTokensPerSegment, cfg.textDim, generator=g) * 0.1
     return {k: v.requires_grad_() for k, v in W.items()}
@@ -314,14 +332,14 @@ def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_st
 def dit_phase(args, cfg, dec, geometry, AE, stats):
     """The denoiser from its initialisation: v-MSE with object latent pixels weighted --dit-object-weight (1: the
     plain mean, the shipped file's recipe), on one- and two-scene stories for the first --dit-short-steps steps."""
-    W = init_dit(args.seed, cfg, geometry.vocabulary_size)
+    W = init_dit(args.seed, cfg, geometry.vocabulary_size, args.dit_rope_gain)
     short = args.dit_short_steps
     lengths_at = lambda step: data.SHORT_STORY_LENGTHS if step < short else data.STORY_LENGTHS
     loss_fn = denoiser_loss(args, cfg, dec, geometry, AE, stats, W, args.dit_object_weight, lambda step: step,
                             lengths_at)
-    settings = {"object_weight": args.dit_object_weight, "short_steps": short}
+    settings = {"object_weight": args.dit_object_weight, "short_steps": short, "rope_gain": args.dit_rope_gain}
     step, ema = run_phase("dit", args, W, loss_fn, args.dit_steps, args.dit_lr, settings,
-                          "--dit-object-weight, --dit-short-steps", ema_decay=0.999)
+                          "--dit-object-weight, --dit-short-steps, --dit-rope-gain", ema_decay=0.999)
     return ema, step
 
 
@@ -400,6 +418,8 @@ def export(args, cfg, dec, vocabulary, AE, stats, W, ae_steps, dit_steps, tune_s
     objective = "v-prediction on the sampler's timestep grid (N in 10, 20, 40; ZeroSNR), uncond text \"\" 10% of stories"
     if args.dit_short_steps:
         objective += f"; the first {args.dit_short_steps} steps on one- and two-scene stories"
+    if args.dit_rope_gain != 1:
+        objective += f"; attention q/k LayerNorm gain {args.dit_rope_gain:g} on the fastest RoPE pairs at initialisation"
     if args.dit_object_weight != 1:
         objective += (f"; object latent pixels (and a one-pixel ring) weighted {args.dit_object_weight:g}x "
                       "from the first step")
@@ -460,6 +480,8 @@ def main():
     p.add_argument("--dit-lr", type=float, default=5e-4)
     p.add_argument("--dit-object-weight", type=float, default=1.0,
                    help="loss weight of latent pixels an object covers (and the ring around them) in the dit phase")
+    p.add_argument("--dit-rope-gain", type=float, default=1.0,
+                   help="initial attention q/k LayerNorm γ on the fastest RoPE pairs (init_dit; 1: the shipped recipe)")
     p.add_argument("--dit-short-steps", type=int, default=0,
                    help="dit steps on one- and two-scene stories (data.SHORT_STORY_LENGTHS) before the long-story mix")
     p.add_argument("--dit-from", help="a model file this run exported after its dit phase: tune from its weights "
