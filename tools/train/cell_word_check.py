@@ -5,7 +5,11 @@ Trained at t = 999 only (x0 = −v), from init_dit (the model of docs/MODEL.md, 
 with the blob's pixels weighted 10×; every 25 steps it prints the blob error and how often the strongest pixel of
 the prediction lies on the blob (9 cells of 2 × 2 in 96 pixels: 11% when the model paints all nine at once).
 
-  /usr/bin/python3 tools/train/cell_word_check.py [--rope-gain 3] [--steps 400]
+  /usr/bin/python3 tools/train/cell_word_check.py [--rope-gain 3] [--steps 400] [--sentence]
+
+--sentence: the text is the cell's name as the storyboard says it ("top left", "centre", "bottom"; the grid's nine
+cells map to the nine blob cells) at a random place among 6–14 distractor words of the world's vocabulary (colours,
+kinds, verbs), tokenised as `ttt render` does: a step towards the world, where the place is a phrase in a sentence.
 
 Measured in tools/train/README.md ("Where the text says"): the shipped recipe's initialisation (gain 1) learns it
 only after a long flat start; --rope-gain 3 (init_dit's attention q/k LayerNorm gain on the fastest RoPE pairs)
@@ -16,17 +20,32 @@ import os
 import sys
 import time
 
+import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import batched_model as bm  # noqa: E402
+import storyboard as sb  # noqa: E402
 import storyboard_frames as sf  # noqa: E402
 import train  # noqa: E402
 from batched_model import ref  # noqa: E402
+from tokenizer import encode_ids  # noqa: E402
 
 CELLS = [(row, col) for row in (0, 1, 3) for col in (0, 2, 5)]   # patch rows 0..3, patch columns 0..5
 BATCH, PURE_NOISE_T, BLOB_WEIGHT = 16, 999, 10.0
+DISTRACTORS = list(sb.COLOURS + sb.KINDS) + "the a on moves slides rolls background sits from to and".split()
+
+
+def sentence_ids(rng, cells, vocabulary, tokens):
+    """[B, 1, Lt] ids: each cell's storyboard name among random distractor words, as the C# tokenizer cuts them."""
+    names = [sb.CELL_NAMES[(col, row)] for row in range(3) for col in range(3)]      # CELLS' order: row-major 3 x 3
+    texts = []
+    for k in cells.tolist():
+        words = [DISTRACTORS[i] for i in rng.integers(0, len(DISTRACTORS), 6 + int(rng.integers(0, 9)))]
+        at = int(rng.integers(0, len(words) + 1))
+        texts.append(" ".join(words[:at] + [names[k]] + words[at:]))
+    return torch.tensor([[encode_ids(t, vocabulary, tokens)] for t in texts])
 
 
 def main():
@@ -36,13 +55,16 @@ def main():
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--sentence", action="store_true", help="the cell's storyboard name among distractor words")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     meta = sf.read_metadata(train.BASE_MODEL)
     cfg = ref.TttConfig.from_json(meta["ttt_config"])
     C, h, w, Lt, frames = cfg.latentChannels, cfg.latentHeight, cfg.latentWidth, cfg.textTokensPerSegment, cfg.frames(1)
     g = torch.Generator().manual_seed(args.seed)
-    W = train.init_dit(args.seed, cfg, sf.Geometry.from_model(train.BASE_MODEL).vocabulary_size, args.rope_gain)
+    vocabulary = sf.Geometry.from_model(train.BASE_MODEL).vocabulary_size
+    W = train.init_dit(args.seed, cfg, vocabulary, args.rope_gain)
+    rng = np.random.default_rng(args.seed)
     opt = torch.optim.Adam(W.values(), lr=args.lr)
     colour = torch.randn(C, generator=g)
     colour *= 1.5 * C ** 0.5 / colour.norm()                                # 1.5 RMS a channel, as an object's latent
@@ -53,8 +75,11 @@ def main():
     started = time.time()
     for step in range(args.steps + 1):
         cells = torch.randint(0, len(CELLS), (BATCH,), generator=g)
-        ids = torch.zeros(BATCH, 1, Lt, dtype=torch.long)                 # padding, then [start, word, end]
-        ids[:, 0, 0], ids[:, 0, 1], ids[:, 0, 2] = 1, words[cells], 2
+        if args.sentence:
+            ids = sentence_ids(rng, cells, vocabulary, Lt)
+        else:
+            ids = torch.zeros(BATCH, 1, Lt, dtype=torch.long)             # [start, word, end], then padding
+            ids[:, 0, 0], ids[:, 0, 1], ids[:, 0, 2] = 1, words[cells], 2
         x0 = blobs[cells][:, None].expand(BATCH, frames, C, h, w)
         noise = torch.randn(x0.shape, generator=g)
         v = bm.forward(noise, [PURE_NOISE_T] * BATCH, bm.encode_text(ids, W), W, cfg)
