@@ -10,6 +10,8 @@ the prediction lies on the blob (9 cells of 2 × 2 in 96 pixels: 11% when the mo
 --sentence: the text is the cell's name as the storyboard says it ("top left", "centre", "bottom"; the grid's nine
 cells map to the nine blob cells) at a random place among 6–14 distractor words of the world's vocabulary (colours,
 kinds, verbs), tokenised as `ttt render` does: a step towards the world, where the place is a phrase in a sentence.
+--colour (with --sentence): the blob takes one of 8 colours (fixed latent vectors), named as "<colour> ball" at
+another random place of the sentence: place and colour have to be combined, as for a world's object.
 
 Measured in tools/train/README.md ("Where the text says"): the shipped recipe's initialisation (gain 1) learns it
 only after a long flat start; --rope-gain 3 (init_dit's attention q/k LayerNorm gain on the fastest RoPE pairs)
@@ -37,14 +39,19 @@ BATCH, PURE_NOISE_T, BLOB_WEIGHT = 16, 999, 10.0
 DISTRACTORS = list(sb.COLOURS + sb.KINDS) + "the a on moves slides rolls background sits from to and".split()
 
 
-def sentence_ids(rng, cells, vocabulary, tokens):
-    """[B, 1, Lt] ids: each cell's storyboard name among random distractor words, as the C# tokenizer cuts them."""
+def sentence_ids(rng, cells, vocabulary, tokens, colours=None):
+    """[B, 1, Lt] ids: each cell's storyboard name among random distractor words, as the C# tokenizer cuts them;
+    with `colours` (indices into storyboard.COLOURS), "<colour> ball" at another random place."""
     names = [sb.CELL_NAMES[(col, row)] for row in range(3) for col in range(3)]      # CELLS' order: row-major 3 x 3
     texts = []
     for k in cells.tolist():
         words = [DISTRACTORS[i] for i in rng.integers(0, len(DISTRACTORS), 6 + int(rng.integers(0, 9)))]
         at = int(rng.integers(0, len(words) + 1))
-        texts.append(" ".join(words[:at] + [names[k]] + words[at:]))
+        words = words[:at] + [names[k]] + words[at:]
+        if colours is not None:
+            at = int(rng.integers(0, len(words) + 1))
+            words = words[:at] + [sb.COLOURS[int(colours[len(texts)])] + " ball"] + words[at:]
+        texts.append(" ".join(words))
     return torch.tensor([[encode_ids(t, vocabulary, tokens)] for t in texts])
 
 
@@ -56,6 +63,7 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--sentence", action="store_true", help="the cell's storyboard name among distractor words")
+    p.add_argument("--colour", action="store_true", help="with --sentence: the blob's colour named in the sentence")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     meta = sf.read_metadata(train.BASE_MODEL)
@@ -72,15 +80,23 @@ def main():
     blobs = torch.zeros(len(CELLS), C, h, w)
     for k, (row, col) in enumerate(CELLS):
         blobs[k, :, 2 * row:2 * row + 2, 2 * col:2 * col + 2] = colour[:, None, None]
+    # The palette has its own generator, so g's stream (cells, noise) stays that of the modes without --colour.
+    palette = torch.randn(len(sb.COLOURS), C, generator=torch.Generator().manual_seed(args.seed + 1))
+    palette *= 1.5 * C ** 0.5 / palette.norm(dim=1, keepdim=True)
+    shapes = (blobs != 0).float()                                          # (cells, C, h, w): 1 on the blob
+    if args.colour and not args.sentence:
+        sys.exit("--colour needs --sentence")
     started = time.time()
     for step in range(args.steps + 1):
         cells = torch.randint(0, len(CELLS), (BATCH,), generator=g)
+        colours = torch.randint(0, len(sb.COLOURS), (BATCH,), generator=g) if args.colour else None
         if args.sentence:
-            ids = sentence_ids(rng, cells, vocabulary, Lt)
+            ids = sentence_ids(rng, cells, vocabulary, Lt, colours)
         else:
             ids = torch.zeros(BATCH, 1, Lt, dtype=torch.long)             # [start, word, end], then padding
             ids[:, 0, 0], ids[:, 0, 1], ids[:, 0, 2] = 1, words[cells], 2
-        x0 = blobs[cells][:, None].expand(BATCH, frames, C, h, w)
+        x0 = blobs[cells] if colours is None else shapes[cells] * palette[colours][:, :, None, None]
+        x0 = x0[:, None].expand(BATCH, frames, C, h, w)
         noise = torch.randn(x0.shape, generator=g)
         v = bm.forward(noise, [PURE_NOISE_T] * BATCH, bm.encode_text(ids, W), W, cfg)
         err = (-v - x0) ** 2
