@@ -65,6 +65,8 @@ def main():
     p.add_argument("--sentence", action="store_true", help="the cell's storyboard name among distractor words")
     p.add_argument("--colour", action="store_true", help="with --sentence: the blob's colour named in the sentence")
     args = p.parse_args()
+    if args.colour and not args.sentence:
+        p.error("--colour needs --sentence (the colour is named in the sentence)")
     torch.set_num_threads(args.threads)
     meta = sf.read_metadata(train.BASE_MODEL)
     cfg = ref.TttConfig.from_json(meta["ttt_config"])
@@ -84,8 +86,6 @@ def main():
     palette = torch.randn(len(sb.COLOURS), C, generator=torch.Generator().manual_seed(args.seed + 1))
     palette *= 1.5 * C ** 0.5 / palette.norm(dim=1, keepdim=True)
     shapes = (blobs != 0).float()                                          # (cells, C, h, w): 1 on the blob
-    if args.colour and not args.sentence:
-        sys.exit("--colour needs --sentence")
     started = time.time()
     for step in range(args.steps + 1):
         cells = torch.randint(0, len(CELLS), (BATCH,), generator=g)
