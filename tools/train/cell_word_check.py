@@ -64,12 +64,15 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--sentence", action="store_true", help="the cell's storyboard name among distractor words")
     p.add_argument("--colour", action="store_true", help="with --sentence: the blob's colour named in the sentence")
+    p.add_argument("--layers", type=int, default=0, help="blocks instead of the shipped config's (a deeper preset)")
     args = p.parse_args()
     if args.colour and not args.sentence:
         p.error("--colour needs --sentence (the colour is named in the sentence)")
     torch.set_num_threads(args.threads)
     meta = sf.read_metadata(train.BASE_MODEL)
     cfg = ref.TttConfig.from_json(meta["ttt_config"])
+    if args.layers:
+        cfg.layers = args.layers
     C, h, w, Lt, frames = cfg.latentChannels, cfg.latentHeight, cfg.latentWidth, cfg.textTokensPerSegment, cfg.frames(1)
     g = torch.Generator().manual_seed(args.seed)
     vocabulary = sf.Geometry.from_model(train.BASE_MODEL).vocabulary_size
