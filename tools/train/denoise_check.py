@@ -59,18 +59,23 @@ def strongest_on_object(x0_estimate, mask):
     """(frames whose latent pixel farthest from the frame's background, its per-channel median, lies on an object;
     frames holding an object). Where a model draws its object, not how well: at t = 999 a model that places objects
     from the text scores high; one that draws none scores about the share of pixels objects cover."""
-    background = x0_estimate.flatten(3).median(dim=3).values[..., None, None]
-    strongest = ((x0_estimate - background) ** 2).sum(dim=2).flatten(2).argmax(dim=2)     # (B, T)
+    strongest = ((x0_estimate - frame_background(x0_estimate)) ** 2).sum(dim=2).flatten(2).argmax(dim=2)     # (B, T)
     on_mask = mask[:, :, 0].flatten(2)
     holds = on_mask.sum(dim=2) > 0
     hits = on_mask.gather(2, strongest[..., None])[..., 0]
     return (hits * holds).sum().item(), holds.sum().item()
 
 
+def frame_background(latents):
+    """[..., C, h, w] → [..., C, 1, 1]: each frame's background latent, its per-channel median over the frame's latent
+    pixels (objects cover a few of 96)."""
+    return latents.flatten(-2).median(dim=-1).values[..., None, None]
+
+
 def object_area(batches):
     """The share of latent pixels objects cover, in frames that hold one: the strongest-pixel score of chance."""
-    covered = sum((mask.flatten(3).sum(3) * (mask.flatten(3).sum(3) > 0)).sum().item() for _, mask, _ in batches)
-    frames = sum((mask.flatten(3).sum(3) > 0).sum().item() for _, mask, _ in batches)
+    covered = sum(mask.sum().item() for _, mask, _ in batches)
+    frames = sum((mask.flatten(2).sum(2) > 0).sum().item() for _, mask, _ in batches)
     return covered / (frames * batches[0][1].shape[-1] * batches[0][1].shape[-2])
 
 
@@ -85,18 +90,26 @@ def measured_batch(geometry, seed, step, AE, stats, cfg, upscale, drop_text=True
             mask.reshape(B, T, 1, cfg.latentHeight, cfg.latentWidth), ids)
 
 
-def background_answer_error(batches):
-    """The x0 MSE on object pixels of answering each frame's background latent (its per-channel median over the
-    frame's latent pixels; objects cover a few of 96) everywhere: what a model that draws the right background and
-    no object scores. It is above answering the mean (objects differ from their background more than from the
-    average latent), so a model that learnt backgrounds first scores worse than the mean on object pixels before it
-    draws any object: the mean alone is not the bar."""
+def answer_error(batches, answer):
+    """The x0 MSE on object pixels of answering `answer(x0)` for every latent pixel of the batches."""
     err = count = 0.0
     for x0, mask, _ in batches:
-        background = x0.flatten(3).median(dim=3).values[..., None, None]
-        err += (((x0 - background) ** 2).sum(dim=2, keepdim=True) * mask).sum().item()
+        err += (((x0 - answer(x0)) ** 2).sum(dim=2, keepdim=True) * mask).sum().item()
         count += mask.sum().item() * x0.shape[2]
     return err / count
+
+
+def mean_answer_error(batches):
+    """Answering 0, the latents' mean: what a model that knows nothing of objects scores on object pixels."""
+    return answer_error(batches, torch.zeros_like)
+
+
+def background_answer_error(batches):
+    """Answering each frame's background latent everywhere: what a model that draws the right background and no
+    object scores on object pixels. It is above answering the mean (objects differ from their background more than
+    from the average latent), so a model that learnt backgrounds first scores worse than the mean on object pixels
+    before it draws any object: the mean alone is not the bar."""
+    return answer_error(batches, frame_background)
 
 
 def main():
@@ -109,10 +122,7 @@ def main():
     cfg, dec, geometry, AE, stats = train.run_autoencoder(args.run, args.seed)
     batches = [measured_batch(geometry, BATCH_SEED, BATCH_STEP + k, AE, stats, cfg, dec["upscale"])
                for k in range(args.batches)]
-    # Answering the latents' mean (0) on object pixels: what a model that knows nothing of objects scores.
-    zero = (sum(((x0 ** 2).sum(dim=2, keepdim=True) * mask).sum().item() for x0, mask, _ in batches)
-            / sum(mask.sum().item() * x0.shape[2] for x0, mask, _ in batches))
-    background = background_answer_error(batches)
+    zero, background, chance = mean_answer_error(batches), background_answer_error(batches), object_area(batches)
     grid = ref.sampler_schedule(20, 0.0, 1.0)[:3]
     for path in args.models:
         tensors, _ = load_file(path, widen=False)
@@ -122,7 +132,7 @@ def main():
         W = {k: v for k, v in tensors.items() if not k.startswith("decoder.")}
         print(f"{path}: x0 MSE a latent value (unit scale), object pixels / background, and what copying the input "
               f"scores; on object pixels, answering 0 (the mean) scores {zero:.3f}, answering each frame's "
-              f"background {background:.3f}; strongest deviation on an object by chance {object_area(batches):.0%}")
+              f"background {background:.3f}; strongest deviation on an object by chance {chance:.0%}")
         for t, obj, bg, copy, strongest in x0_errors(W, batches, cfg, grid):
             print(f"  t = {t:3d}   object {obj:6.3f}   background {bg:6.3f}   copy {copy:7.3f}   "
                   f"strongest deviation on an object {strongest:4.0%}")

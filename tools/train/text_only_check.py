@@ -59,8 +59,7 @@ def main():
         return ((-v - x0) ** 2).sum(dim=2, keepdim=True)                  # a = 0, σ = 1: x0 = −v
 
     measured = batch(HELD_OUT_SEED, HELD_OUT_STEP)
-    x0, mask, _ = measured
-    print(f"on object pixels, answering the mean scores {((x0 ** 2).sum(2, keepdim=True) * mask).sum() / (mask.sum() * C):.3f}, "
+    print(f"on object pixels, answering the mean scores {denoise_check.mean_answer_error([measured]):.3f}, "
           f"answering each frame's background {denoise_check.background_answer_error([measured]):.3f}")
     for step in range(args.steps + 1):
         if step % 50 == 0:

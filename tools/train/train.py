@@ -59,8 +59,7 @@ def init_autoencoder(seed, cfg, dec):
 
 def rope_fast_channels(cfg):
     """A head's channels of the fastest RoPE pair of each axis (t, h, w; 1 radian a position, docs/MODEL.md §4)."""
-    d_t = cfg.headDim // 4
-    d_h = 3 * cfg.headDim // 8
+    d_t, d_h, _ = cfg.rope_split()
     return [c for start in (0, d_t, d_t + d_h) for c in (start, start + 1)]
 
 
@@ -75,8 +74,8 @@ def init_dit(seed, cfg, vocabulary, rope_gain=1.0):
     against a text word's unrotated key, and only those pairs turn by a usable angle over 4 × 6 patches (the slower
     ones by under 0.25 rad). At γ = 1 they are 6 of 16 channels of unit-variance vectors, so a word moves a token's
     attention logit by little from one cell to another; γ = 3 gives that difference 9× the weight from the first
-    step. Measured (README.md, "Where the text says"): one word → a blob at one of 9 cells is learnt in ~150 steps
-    at 3 against ~250 at 1."""
+    step. Measured (README.md, "Where the text says"): one word → a blob at one of 9 cells is learnt in 75–150 steps
+    at 3 against 200–250 at 1 (two seeds); with the cell named inside a sentence, and on the world, no difference."""
     g = torch.Generator().manual_seed(seed)
     W = {}
     for name, shape in ref.weight_shapes(cfg).items():
@@ -304,15 +303,16 @@ def normalised_latents(frames, AE, stats, cfg, upscale):
     return (z.reshape(B, T, cfg.latentChannels, cfg.latentHeight, cfg.latentWidth) - mean) / std
 
 
-def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_step, lengths_at=None):
+def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_step,
+                  lengths_at=lambda step: data.STORY_LENGTHS):
     """The denoiser's loss at a step: v-MSE on the encoder's normalised latents of the batch `data.dit_batch` draws
-    for `data_step(step)` (story lengths from `lengths_at(step)`, data.STORY_LENGTHS when None), each latent pixel
-    weighted by `latent_object_weights` (1 everywhere: the plain mean)."""
+    for `data_step(step)` with story lengths `lengths_at(step)`, each latent pixel weighted by
+    `latent_object_weights` (1 everywhere: the plain mean)."""
     C, h, w, u = cfg.latentChannels, cfg.latentHeight, cfg.latentWidth, dec["upscale"]
 
     def loss_fn(step):
-        lengths = lengths_at(step) if lengths_at else data.STORY_LENGTHS
-        frames, ids, _ = data.dit_batch(geometry, args.seed, data_step(step), lengths=lengths)
+        batch_step = data_step(step)
+        frames, ids, _ = data.dit_batch(geometry, args.seed, batch_step, lengths=lengths_at(step))
         B, T = frames.shape[:2]
         x0 = normalised_latents(frames, AE, stats, cfg, u)
         if object_weight == 1:                                                       # the plain mean: no mask
@@ -320,7 +320,7 @@ def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_st
         else:
             weights = latent_object_weights(latent_object_mask(frames.flatten(0, 1), u), object_weight)
             weights = weights.reshape(B, T, 1, h, w)
-        eps, ts, a, sig = data.noise_and_timesteps(args.seed, data_step(step), x0.shape, ref.sampler_schedule)
+        eps, ts, a, sig = data.noise_and_timesteps(args.seed, batch_step, x0.shape, ref.sampler_schedule)
         x_t = a * x0 + sig * eps
         v = a * eps - sig * x0           # v-prediction: the sampler's D = a·x − σ·F recovers x0 exactly at F = v
         pred = bm.forward(x_t, ts, bm.encode_text(ids, W), W, cfg)
@@ -340,12 +340,26 @@ def dit_phase(args, cfg, dec, geometry, AE, stats):
     settings = {"object_weight": args.dit_object_weight, "short_steps": short, "rope_gain": args.dit_rope_gain}
     step, ema = run_phase("dit", args, W, loss_fn, args.dit_steps, args.dit_lr, settings,
                           "--dit-object-weight, --dit-short-steps, --dit-rope-gain", ema_decay=0.999)
-    return ema, step
+    return ema, step, dit_objective(args)
+
+
+def dit_objective(args):
+    """How the dit phase trained, in words, for the model file's ttt_training.objective."""
+    objective = "v-prediction on the sampler's timestep grid (N in 10, 20, 40; ZeroSNR), uncond text \"\" 10% of stories"
+    if args.dit_short_steps:
+        objective += f"; the first {args.dit_short_steps} steps on one- and two-scene stories"
+    if args.dit_rope_gain != 1:
+        objective += f"; attention q/k LayerNorm gain {args.dit_rope_gain:g} on the fastest RoPE pairs at initialisation"
+    if args.dit_object_weight != 1:
+        objective += (f"; object latent pixels (and a one-pixel ring) weighted {args.dit_object_weight:g}x "
+                      "from the first step")
+    return objective
 
 
 def denoiser_from_file(path, AE, stats):
     """The dit phase's result read back from a model file this run exported earlier (its checkpoint may be gone):
-    the DiT and text encoder weights and the denoiser steps of its ttt_training. The file's decoder must be this
+    the DiT and text encoder weights, the denoiser steps and the objective of its ttt_training (how that dit phase
+    trained, whatever this command line's --dit-* flags say). The file's decoder must be this
     run's autoencoder with this run's latent normalisation, or the denoiser would be tuned on other latents."""
     tensors, meta = load_file(path, widen=False)
     mismatch = decoder_mismatch(tensors, AE, stats)
@@ -358,7 +372,7 @@ def denoiser_from_file(path, AE, stats):
     steps = training["denoiserSteps"]
     W = {k: v.clone() for k, v in tensors.items() if not k.startswith("decoder.")}
     print(f"dit: {steps} steps read from {path} (decoder matches this run's autoencoder)")
-    return W, steps
+    return W, steps, training["objective"]
 
 
 def decoder_mismatch(tensors, AE, stats):
@@ -410,19 +424,13 @@ def export_decoder(AE, stats):
             "decoder.fc2.bias": AE["decoder.fc2.bias"].detach().clone()}
 
 
-def export(args, cfg, dec, vocabulary, AE, stats, W, ae_steps, dit_steps, tune_steps):
-    """The model file: DiT + text encoder (EMA weights) + the decoder of `export_decoder`."""
+def export(args, cfg, dec, vocabulary, AE, stats, W, ae_steps, dit_steps, dit_objective, tune_steps):
+    """The model file: DiT + text encoder (EMA weights) + the decoder of `export_decoder`; `dit_objective` says how
+    the denoiser was trained before any tuning."""
     tensors = {k: v.detach().clone().float() for k, v in W.items()}
     tensors.update(export_decoder(AE, stats))
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    objective = "v-prediction on the sampler's timestep grid (N in 10, 20, 40; ZeroSNR), uncond text \"\" 10% of stories"
-    if args.dit_short_steps:
-        objective += f"; the first {args.dit_short_steps} steps on one- and two-scene stories"
-    if args.dit_rope_gain != 1:
-        objective += f"; attention q/k LayerNorm gain {args.dit_rope_gain:g} on the fastest RoPE pairs at initialisation"
-    if args.dit_object_weight != 1:
-        objective += (f"; object latent pixels (and a one-pixel ring) weighted {args.dit_object_weight:g}x "
-                      "from the first step")
+    objective = dit_objective
     if tune_steps:
         objective += (f"; the last {tune_steps} denoiser steps with object latent pixels (and a one-pixel ring) "
                       f"weighted {args.tune_object_weight:g}x")
@@ -508,14 +516,15 @@ def main():
     share, scenes = ae_detector_accuracy(AE, geometry)
     print(f"ae: detector on {scenes} held-out scenes after encode+decode: {100 * share:.1f}%")
     if args.dit_from:
-        ema, dit_steps = denoiser_from_file(args.dit_from, AE, stats)
+        ema, dit_steps, objective = denoiser_from_file(args.dit_from, AE, stats)
     else:
-        ema, dit_steps = dit_phase(args, cfg, dec, geometry, AE, stats)
+        ema, dit_steps, objective = dit_phase(args, cfg, dec, geometry, AE, stats)
     tune_steps = 0
     if args.tune_steps:
         ema, tune_steps = tune_phase(args, cfg, dec, geometry, AE, stats, ema, dit_steps)
     if args.out:
-        export(args, cfg, dec, geometry.vocabulary_size, AE, stats, ema, stats["steps"], dit_steps, tune_steps)
+        export(args, cfg, dec, geometry.vocabulary_size, AE, stats, ema, stats["steps"], dit_steps, objective,
+               tune_steps)
     if args.plot:
         plot(os.path.join(args.run, "loss.csv"), args.plot)
 
