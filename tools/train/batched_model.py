@@ -206,9 +206,27 @@ def encode_frames(frames, E, upscale):
     first (the objects are tens of pixels wide, and it makes the convolution 16 times cheaper); a convolution of
     stride u/4 then sees each latent pixel's own block and half of each neighbour's (the decoder's bilinear
     upsampling mixes neighbours, so the best code for a pixel depends on them), and a per-pixel MLP makes the code.
-    Not part of the model file: `ttt render` only decodes."""
+    Not part of the model file: `ttt render` only decodes.
+
+    With E["enc.objectness"] = s (train.py --ae-objectness), the last channel is not learnt: it is s times the share
+    of the latent pixel's block that objects cover (object_mask). Why: the latents of the eight colours average to
+    about 0, so where an object is, apart from its colour, moves a denoiser's best answer at pure noise by almost
+    nothing, and a model that cannot yet tell the colour learns nothing of the place (tools/train/README.md, "The
+    world at pure noise"). With this channel, "an object here" is a target of its own that the text's place words
+    alone predict; the decoder learns to read it, or not."""
     pooled = Fn.avg_pool2d(frames, 4)
     k = E["enc.conv.weight"].shape[-1]                                 # 2 · u/4: own block plus half a neighbour
     h = Fn.conv2d(pooled, E["enc.conv.weight"], E["enc.conv.bias"], stride=upscale // 4, padding=(k - upscale // 4) // 2)
     h = gelu(h).permute(0, 2, 3, 1)                                    # (N, h, w, hidden)
-    return linear(gelu(linear(h, E, "enc.fc1")), E, "enc.fc2").permute(0, 3, 1, 2)
+    z = linear(gelu(linear(h, E, "enc.fc1")), E, "enc.fc2").permute(0, 3, 1, 2)
+    if "enc.objectness" in E:
+        coverage = Fn.avg_pool2d(object_mask(frames), upscale)                  # (N, 1, h, w) in [0, 1]
+        z = torch.cat([z[:, :-1], E["enc.objectness"] * coverage], dim=1)
+    return z
+
+
+def object_mask(frames):
+    """[N, 1, H, W]: 1 where a pixel is not its frame's background colour (the frame's median pixel, as the detector
+    measures it), 0 elsewhere."""
+    bg = frames.flatten(2).median(dim=2).values[:, :, None, None]                          # (N, 3, 1, 1)
+    return ((frames - bg).abs().amax(dim=1, keepdim=True) > 0.01).float()

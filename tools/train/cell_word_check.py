@@ -5,7 +5,7 @@ Trained at t = 999 only (x0 = −v), from init_dit (the model of docs/MODEL.md, 
 with the blob's pixels weighted 10×; every 25 steps it prints the blob error and how often the strongest pixel of
 the prediction lies on the blob (9 cells of 2 × 2 in 96 pixels: 11% when the model paints all nine at once).
 
-  /usr/bin/python3 tools/train/cell_word_check.py [--rope-gain 3] [--steps 400] [--sentence]
+  /usr/bin/python3 tools/train/cell_word_check.py [--rope-gain 3] [--qk-gain 3] [--steps 400] [--sentence]
 
 --sentence: the text is the cell's name as the storyboard says it ("top left", "centre", "bottom"; the grid's nine
 cells map to the nine blob cells) at a random place among 6–14 distractor words of the world's vocabulary (colours,
@@ -13,9 +13,13 @@ kinds, verbs), tokenised as `ttt render` does: a step towards the world, where t
 --colour (with --sentence): the blob takes one of 8 colours (fixed latent vectors), named as "<colour> ball" at
 another random place of the sentence: place and colour have to be combined, as for a world's object.
 
-Measured in tools/train/README.md ("Where the text says"): one word is learnt in 200–250 steps at the shipped
-recipe's initialisation, 75–150 with --rope-gain 3 (init_dit's attention q/k LayerNorm gain on the fastest RoPE
-pairs); --sentence in ~150 at either gain; --sentence --colour is still far off after 1,000. Nothing is written.
+--one-colour-steps N (with --colour): every blob in the palette's first colour for the first N steps, a curriculum.
+
+Measured in tools/train/README.md ("Where the text says", "The world at pure noise"): one word is learnt in 200–250
+steps at the shipped recipe's initialisation, 75–150 with --rope-gain 3 (init_dit's attention q/k LayerNorm gain on
+the fastest RoPE pairs); --sentence in ~150 at either gain; --sentence --colour is still far off after 1,000, finds
+the place sooner with --qk-gain 3 but not the colour, and loses what --one-colour-steps taught once the colours
+come. Nothing is written.
 """
 import argparse
 import os
@@ -65,9 +69,15 @@ def main():
     p.add_argument("--sentence", action="store_true", help="the cell's storyboard name among distractor words")
     p.add_argument("--colour", action="store_true", help="with --sentence: the blob's colour named in the sentence")
     p.add_argument("--layers", type=int, default=0, help="blocks instead of the shipped config's (a deeper preset)")
+    p.add_argument("--qk-gain", type=float, default=1.0,
+                   help="init_dit's qk_gain: every attention q/k LayerNorm γ (sharper attention from step 1)")
+    p.add_argument("--one-colour-steps", type=int, default=0,
+                   help="with --colour: the first N steps draw every blob in the palette's first colour (a curriculum)")
     args = p.parse_args()
     if args.colour and not args.sentence:
         p.error("--colour needs --sentence (the colour is named in the sentence)")
+    if args.one_colour_steps and not args.colour:
+        p.error("--one-colour-steps needs --colour (without it every blob has one colour anyway)")
     torch.set_num_threads(args.threads)
     meta = sf.read_metadata(train.BASE_MODEL)
     cfg = ref.TttConfig.from_json(meta["ttt_config"])
@@ -76,7 +86,7 @@ def main():
     C, h, w, Lt, frames = cfg.latentChannels, cfg.latentHeight, cfg.latentWidth, cfg.textTokensPerSegment, cfg.frames(1)
     g = torch.Generator().manual_seed(args.seed)
     vocabulary = sf.Geometry.from_model(train.BASE_MODEL).vocabulary_size
-    W = train.init_dit(args.seed, cfg, vocabulary, args.rope_gain)
+    W = train.init_dit(args.seed, cfg, vocabulary, args.rope_gain, qk_gain=args.qk_gain)
     rng = np.random.default_rng(args.seed)
     opt = torch.optim.Adam(W.values(), lr=args.lr)
     colour = torch.randn(C, generator=g)
@@ -92,6 +102,8 @@ def main():
     for step in range(args.steps + 1):
         cells = torch.randint(0, len(CELLS), (BATCH,), generator=g)
         colours = torch.randint(0, len(sb.COLOURS), (BATCH,), generator=g) if args.colour else None
+        if colours is not None and step < args.one_colour_steps:
+            colours = torch.zeros_like(colours)
         if args.sentence:
             ids = sentence_ids(rng, cells, vocabulary, Lt, colours)
         else:

@@ -59,13 +59,18 @@ def dit_batch(geometry, seed, step, drop_story=0.1, drop_scene=0.05, lengths=STO
     return frames, torch.tensor(ids, dtype=torch.long), stories
 
 
-def noise_and_timesteps(seed, step, shape, sampler_schedule):
+def noise_and_timesteps(seed, step, shape, sampler_schedule, high_noise=0.0, pure_noise=False):
     """Noise, timesteps and (a, σ) for a batch, on the sampler's own grid.
 
     `ttt render` samples with v-prediction DDIM on N steps at t_i = ⌊999(N−i)/N⌋, with a_i = sqrt(ᾱ[t_i]) rescaled
     to zero terminal SNR over those N steps (docs/MODEL.md §6). Training draws N from the step counts a render
     uses (20 is the default; 10 and 40 keep other counts honest), then i uniformly, and uses that exact (t_i, a_i,
-    σ_i): so the noise level the model sees at a timestep is the one the sampler will give it."""
+    σ_i): so the noise level the model sees at a timestep is the one the sampler will give it.
+
+    high_noise: the share of samples whose i is drawn from the grid's first quarter (the noisiest steps, where the
+    text is nearly all the model has and where a render decides what goes where) instead of the whole grid. At 0 no
+    extra random number is drawn, so the stream is the plain grid's. pure_noise: every sample at i = 0 (t = 999,
+    a = 0: x_t is the noise and the text is all the model has), the same random draws otherwise."""
     g = torch.Generator().manual_seed((seed * 1_000_003 + step) % (1 << 62))  # not hash(): salted per process
     rng = _rng(seed, "t", step)
     B = shape[0]
@@ -73,7 +78,8 @@ def noise_and_timesteps(seed, step, shape, sampler_schedule):
     for _ in range(B):
         N = rng.choice((10, 20, 20, 20, 40))
         t_grid, a_grid, s_grid, _ = sampler_schedule(N, 0.0, 1.0)
-        i = rng.randrange(N)
+        i = rng.randrange(N // 4 if high_noise and rng.random() < high_noise else N)
+        i = 0 if pure_noise else i
         ts.append(t_grid[i])
         a.append(float(a_grid[i]))
         sig.append(float(s_grid[i]))

@@ -5,6 +5,7 @@ the default 20-step grid, over latent pixels an object covers and over the rest,
 object that the model denoises better than noise.
 
   /usr/bin/python3 tools/train/denoise_check.py --run tools/train/runs/NAME MODEL.safetensors [MODEL2 ...]
+  /usr/bin/python3 tools/train/denoise_check.py --run tools/train/runs/NAME tools/train/runs/NAME/dit.pt
 
 --run names the training run whose autoencoder (ae.pt) made the models' latents: its encoder turns the world's
 frames into the latents the model is asked to recover. The batches are training-distribution stories from a seed
@@ -112,9 +113,29 @@ def background_answer_error(batches):
     return answer_error(batches, frame_background)
 
 
+def file_weights(path, AE, stats, run):
+    """The DiT and text-encoder weights of a model file whose decoder is `run`'s autoencoder (else an error)."""
+    tensors, _ = load_file(path, widen=False)
+    mismatch = train.decoder_mismatch(tensors, AE, stats)
+    if mismatch:
+        sys.exit(f"{path}: {mismatch}: the model was trained on other latents than --run {run}'s")
+    return {k: v for k, v in tensors.items() if not k.startswith("decoder.")}
+
+
+def checkpoint_weights(path):
+    """The weights a dit.pt checkpoint is training (not its EMA, which an export writes). The EMA's decay is 0.999,
+    so a file exported at step 300 is still 74% the initialisation: early in a run it hides what the model learnt.
+    A checkpoint holds no decoder, so it must come from --run's own dit phase."""
+    checkpoint = train.load_checkpoint(path)
+    if checkpoint is None or "ema" not in checkpoint:
+        sys.exit(f"{path}: not a dit.pt checkpoint of train.py")
+    print(f"{path}: the weights trained at step {checkpoint['step']} (not the EMA)")
+    return {k: v.detach() for k, v in checkpoint["params"].items()}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("models", nargs="+", help="model files exported by the run")
+    p.add_argument("models", nargs="+", help="model files exported by the run, or its dit.pt (the trained weights)")
     p.add_argument("--run", required=True, help="the training run folder whose ae.pt made the models' latents")
     p.add_argument("--seed", type=int, default=1, help="the run's --seed (its latent normalisation depends on it)")
     p.add_argument("--batches", type=int, default=3, help="denoising batches of about 24 scenes")
@@ -125,11 +146,7 @@ def main():
     zero, background, chance = mean_answer_error(batches), background_answer_error(batches), object_area(batches)
     grid = ref.sampler_schedule(20, 0.0, 1.0)[:3]
     for path in args.models:
-        tensors, _ = load_file(path, widen=False)
-        mismatch = train.decoder_mismatch(tensors, AE, stats)
-        if mismatch:
-            sys.exit(f"{path}: {mismatch}: the model was trained on other latents than --run {args.run}'s")
-        W = {k: v for k, v in tensors.items() if not k.startswith("decoder.")}
+        W = checkpoint_weights(path) if path.endswith(".pt") else file_weights(path, AE, stats, args.run)
         print(f"{path}: x0 MSE a latent value (unit scale), object pixels / background, and what copying the input "
               f"scores; on object pixels, answering 0 (the mean) scores {zero:.3f}, answering each frame's "
               f"background {background:.3f}; strongest deviation on an object by chance {chance:.0%}")

@@ -44,8 +44,9 @@ ENCODER_HIDDEN = 64
 # ----------------------------------------------------------------------------------------------------------------
 # Initialisation
 # ----------------------------------------------------------------------------------------------------------------
-def init_autoencoder(seed, cfg, dec):
-    """Encoder (training only) and the Tiny decoder; PyTorch's default Linear/Conv scale, 1/sqrt(fan_in)."""
+def init_autoencoder(seed, cfg, dec, objectness=0.0):
+    """Encoder (training only) and the Tiny decoder; PyTorch's default Linear/Conv scale, 1/sqrt(fan_in).
+    objectness > 0: the encoder's last latent channel is not learnt but set (batched_model.encode_frames)."""
     g = torch.Generator().manual_seed(seed)
     u = lambda *shape: (torch.rand(shape, generator=g) * 2 - 1) / math.sqrt(math.prod(shape[1:]))
     C = cfg.latentChannels
@@ -54,7 +55,10 @@ def init_autoencoder(seed, cfg, dec):
          "enc.fc2.weight": u(C, ENCODER_HIDDEN), "enc.fc2.bias": torch.zeros(C),
          "decoder.fc1.weight": u(dec["hidden"], C), "decoder.fc1.bias": torch.zeros(dec["hidden"]),
          "decoder.fc2.weight": u(3, dec["hidden"]), "decoder.fc2.bias": torch.zeros(3)}
-    return {k: v.requires_grad_() for k, v in P.items()}
+    P = {k: v.requires_grad_() for k, v in P.items()}
+    if objectness:
+        P["enc.objectness"] = torch.tensor(float(objectness))                   # a setting, not trained (no grad)
+    return P
 
 
 def rope_fast_channels(cfg):
@@ -63,7 +67,7 @@ def rope_fast_channels(cfg):
     return [c for start in (0, d_t, d_t + d_h) for c in (start, start + 1)]
 
 
-def init_dit(seed, cfg, vocabulary, rope_gain=1.0):
+def init_dit(seed, cfg, vocabulary, rope_gain=1.0, text_positions="random", qk_gain=1.0):
     """DiT's recipe (Peebles & Xie 2023): Xavier-uniform Linear weights, zero biases, N(0, 0.02) time embedding,
     adaLN-Zero (every ada* layer and the final linear start at zero, so each block starts as the identity). TTT
     inner weights N(0, 0.02), LN γ = 1, β = 0, the four tanh gates at GateInit (MODEL.md §1). Text embeddings
@@ -98,10 +102,22 @@ def init_dit(seed, cfg, vocabulary, rope_gain=1.0):
             W[name] = (torch.rand(shape, generator=g) * 2 - 1) * a
     for i in range(cfg.layers):
         for norm in ("norm_q", "norm_k"):
-            W[f"blocks.{i}.attn.{norm}.weight"][rope_fast_channels(cfg)] = rope_gain
+            W[f"blocks.{i}.attn.{norm}.weight"].fill_(qk_gain)
+            W[f"blocks.{i}.attn.{norm}.weight"][rope_fast_channels(cfg)] = rope_gain * qk_gain
     W["text_encoder.token_embedding"] = torch.randn(vocabulary, cfg.textDim, generator=g)
     W["text_encoder.position_embedding"] = torch.randn(cfg.textTokensPerSegment, cfg.textDim, generator=g) * 0.1
+    if text_positions == "sinusoidal":
+        W["text_encoder.position_embedding"] = sinusoidal_positions(cfg.textTokensPerSegment, cfg.textDim)
     return {k: v.requires_grad_() for k, v in W.items()}
+
+
+def sinusoidal_positions(count, dim):
+    """[count, dim]: sin(p·ω_i) in the even columns and cos(p·ω_i) in the odd ones, ω_i = 10000^(−2i/dim)."""
+    p = torch.arange(count, dtype=torch.float32)[:, None]
+    omega = 10000.0 ** (-torch.arange(0, dim, 2, dtype=torch.float32) / dim)
+    table = torch.zeros(count, dim)
+    table[:, 0::2], table[:, 1::2] = torch.sin(p * omega), torch.cos(p * omega)
+    return table
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -156,6 +172,10 @@ def lr_at(step, total, peak, warmup):
     return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+# Loss options added after checkpoints had been written without them: such a checkpoint trained at the default.
+SETTINGS_ADDED_LATER = {"objectness": 0.0, "high_noise": 0.0, "pure_noise_steps": 0, "text_positions": "random", "qk_gain": 1.0}
+
+
 def run_phase(name, args, params, loss_fn, total, peak_lr, settings, flags="", ema_decay=None):
     """Trains `params` for `total` steps from the phase's checkpoint, if any. `settings` (a dict of the loss's
     options, named on the command line by `flags`) is recorded in the checkpoint, and a resume from one recorded
@@ -172,7 +192,7 @@ def run_phase(name, args, params, loss_fn, total, peak_lr, settings, flags="", e
         opt.load_state_dict(ck["opt"])
         ema = ck["ema"]
         step = ck["step"]
-        recorded = {k: ck["extra"].get(k) for k in settings}
+        recorded = {k: ck["extra"].get(k, SETTINGS_ADDED_LATER.get(k)) for k in settings}
         if recorded != settings:
             sys.exit(f"{name}: {path} was trained with {recorded}, not {settings} ({flags})")
         print(f"{name}: resumed at step {step} from {path}")
@@ -217,13 +237,6 @@ def run_phase(name, args, params, loss_fn, total, peak_lr, settings, flags="", e
     return step, ema
 
 
-def object_mask(frames):
-    """[N, 1, H, W]: 1 where a pixel is not its frame's background colour (the frame's median pixel, as the detector
-    measures it), 0 elsewhere."""
-    bg = frames.flatten(2).median(dim=2).values[:, :, None, None]                          # (N, 3, 1, 1)
-    return ((frames - bg).abs().amax(dim=1, keepdim=True) > 0.01).float()
-
-
 def object_weights(frames, weight, ring):
     """Per-pixel weights of the autoencoder's loss, [N, 1, H, W]: `weight` on object pixels and a ring of `ring`
     pixels around them, 1 elsewhere. Objects cover about 5% of a frame, so a plain mean spends most of the loss on
@@ -234,13 +247,13 @@ def object_weights(frames, weight, ring):
     ring 99.2%). weight = 1 is the plain mean."""
     if weight == 1:
         return torch.ones_like(frames[:, :1])
-    mask = torch.nn.functional.max_pool2d(object_mask(frames), 2 * ring + 1, stride=1, padding=ring)  # grow by the ring
+    mask = torch.nn.functional.max_pool2d(bm.object_mask(frames), 2 * ring + 1, stride=1, padding=ring)  # grow by the ring
     return 1 + (weight - 1) * mask
 
 
 def latent_object_mask(frames, upscale):
     """[N, 1, H/upscale, W/upscale]: 1 on every latent pixel whose upscale × upscale block holds an object pixel."""
-    return torch.nn.functional.max_pool2d(object_mask(frames), upscale)
+    return torch.nn.functional.max_pool2d(bm.object_mask(frames), upscale)
 
 
 def latent_object_weights(latent_mask, weight):
@@ -254,7 +267,7 @@ def latent_object_weights(latent_mask, weight):
 
 
 def ae_phase(args, cfg, dec, geometry):
-    AE = init_autoencoder(args.seed, cfg, dec)
+    AE = init_autoencoder(args.seed, cfg, dec, args.ae_objectness)
     u = dec["upscale"]
 
     def loss_fn(step):
@@ -267,8 +280,10 @@ def ae_phase(args, cfg, dec, geometry):
         w = object_weights(frames, args.ae_object_weight, args.ae_object_ring)
         return (w * err).sum() / (3 * w.sum()) + 1e-4 * (z ** 2).mean()
 
-    settings = {"object_weight": args.ae_object_weight, "object_ring": args.ae_object_ring}
-    step, _ = run_phase("ae", args, AE, loss_fn, args.ae_steps, 2e-3, settings, "--ae-object-weight, --ae-object-ring")
+    settings = {"object_weight": args.ae_object_weight, "object_ring": args.ae_object_ring,
+                "objectness": args.ae_objectness}
+    step, _ = run_phase("ae", args, AE, loss_fn, args.ae_steps, 2e-3, settings,
+                        "--ae-object-weight, --ae-object-ring, --ae-objectness")
     stats = dict(latent_stats(AE, geometry, args.seed, u), steps=step)
     print(f"ae: latent mean {stats['latent_mean'].tolist()} std {stats['latent_std'].tolist()}")
     return AE, stats
@@ -304,10 +319,11 @@ def normalised_latents(frames, AE, stats, cfg, upscale):
 
 
 def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_step,
-                  lengths_at=lambda step: data.STORY_LENGTHS):
+                  lengths_at=lambda step: data.STORY_LENGTHS, high_noise=0.0, pure_noise_at=lambda step: False):
     """The denoiser's loss at a step: v-MSE on the encoder's normalised latents of the batch `data.dit_batch` draws
     for `data_step(step)` with story lengths `lengths_at(step)`, each latent pixel weighted by
-    `latent_object_weights` (1 everywhere: the plain mean)."""
+    `latent_object_weights` (1 everywhere: the plain mean); timesteps as data.noise_and_timesteps draws them with
+    `high_noise` and, at steps where `pure_noise_at(step)`, all at t = 999."""
     C, h, w, u = cfg.latentChannels, cfg.latentHeight, cfg.latentWidth, dec["upscale"]
 
     def loss_fn(step):
@@ -320,7 +336,8 @@ def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_st
         else:
             weights = latent_object_weights(latent_object_mask(frames.flatten(0, 1), u), object_weight)
             weights = weights.reshape(B, T, 1, h, w)
-        eps, ts, a, sig = data.noise_and_timesteps(args.seed, batch_step, x0.shape, ref.sampler_schedule)
+        eps, ts, a, sig = data.noise_and_timesteps(args.seed, batch_step, x0.shape, ref.sampler_schedule,
+                                                  high_noise, pure_noise_at(step))
         x_t = a * x0 + sig * eps
         v = a * eps - sig * x0           # v-prediction: the sampler's D = a·x − σ·F recovers x0 exactly at F = v
         pred = bm.forward(x_t, ts, bm.encode_text(ids, W), W, cfg)
@@ -332,14 +349,19 @@ def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_st
 def dit_phase(args, cfg, dec, geometry, AE, stats):
     """The denoiser from its initialisation: v-MSE with object latent pixels weighted --dit-object-weight (1: the
     plain mean, the shipped file's recipe), on one- and two-scene stories for the first --dit-short-steps steps."""
-    W = init_dit(args.seed, cfg, geometry.vocabulary_size, args.dit_rope_gain)
+    W = init_dit(args.seed, cfg, geometry.vocabulary_size, args.dit_rope_gain, args.dit_text_positions,
+                 args.dit_qk_gain)
     short = args.dit_short_steps
     lengths_at = lambda step: data.SHORT_STORY_LENGTHS if step < short else data.STORY_LENGTHS
     loss_fn = denoiser_loss(args, cfg, dec, geometry, AE, stats, W, args.dit_object_weight, lambda step: step,
-                            lengths_at)
-    settings = {"object_weight": args.dit_object_weight, "short_steps": short, "rope_gain": args.dit_rope_gain}
+                            lengths_at, args.dit_high_noise, lambda step: step < args.dit_pure_noise_steps)
+    settings = {"object_weight": args.dit_object_weight, "short_steps": short, "rope_gain": args.dit_rope_gain,
+                "high_noise": args.dit_high_noise, "pure_noise_steps": args.dit_pure_noise_steps,
+                "text_positions": args.dit_text_positions, "qk_gain": args.dit_qk_gain}
     step, ema = run_phase("dit", args, W, loss_fn, args.dit_steps, args.dit_lr, settings,
-                          "--dit-object-weight, --dit-short-steps, --dit-rope-gain", ema_decay=0.999)
+                          "--dit-object-weight, --dit-short-steps, --dit-rope-gain, --dit-high-noise, "
+                          "--dit-pure-noise-steps, --dit-text-positions, --dit-qk-gain",
+                          ema_decay=0.999)
     return ema, step, dit_objective(args)
 
 
@@ -350,6 +372,14 @@ def dit_objective(args):
         objective += f"; the first {args.dit_short_steps} steps on one- and two-scene stories"
     if args.dit_rope_gain != 1:
         objective += f"; attention q/k LayerNorm gain {args.dit_rope_gain:g} on the fastest RoPE pairs at initialisation"
+    if args.dit_qk_gain != 1:
+        objective += f"; attention q/k LayerNorm gain {args.dit_qk_gain:g} on every channel at initialisation"
+    if args.dit_pure_noise_steps:
+        objective += f"; the first {args.dit_pure_noise_steps} steps at t = 999 only"
+    if args.dit_high_noise:
+        objective += f"; {args.dit_high_noise:.0%} of samples from the noisiest quarter of the grid"
+    if args.dit_text_positions != "random":
+        objective += f"; text position embedding initialised {args.dit_text_positions}"
     if args.dit_object_weight != 1:
         objective += (f"; object latent pixels (and a one-pixel ring) weighted {args.dit_object_weight:g}x "
                       "from the first step")
@@ -483,6 +513,9 @@ def main():
     p.add_argument("--ae-batch", type=int, default=32)
     p.add_argument("--ae-object-weight", type=float, default=10.0,
                    help="loss weight of object pixels (and a ring around them) against 1 for the background")
+    p.add_argument("--ae-objectness", type=float, default=0.0,
+                   help="set the last latent channel to this times each latent pixel's object coverage instead of "
+                        "learning it (batched_model.encode_frames; 0: all channels learnt, the shipped recipe)")
     p.add_argument("--ae-object-ring", type=int, default=16, help="pixels around an object weighted as the object")
     p.add_argument("--dit-steps", type=int, default=20000)
     p.add_argument("--dit-lr", type=float, default=5e-4)
@@ -490,6 +523,14 @@ def main():
                    help="loss weight of latent pixels an object covers (and the ring around them) in the dit phase")
     p.add_argument("--dit-rope-gain", type=float, default=1.0,
                    help="initial attention q/k LayerNorm γ on the fastest RoPE pairs (init_dit; 1: the shipped recipe)")
+    p.add_argument("--dit-qk-gain", type=float, default=1.0,
+                   help="initial attention q/k LayerNorm γ on every channel (init_dit; 1: the shipped recipe)")
+    p.add_argument("--dit-pure-noise-steps", type=int, default=0,
+                   help="the first N dit steps train at t = 999 only (x0 from the text alone), then the grid")
+    p.add_argument("--dit-high-noise", type=float, default=0.0,
+                   help="share of samples drawn from the noisiest quarter of the timestep grid (0: the grid uniformly)")
+    p.add_argument("--dit-text-positions", choices=("random", "sinusoidal"), default="random",
+                   help="the text position embedding's initialisation (init_dit)")
     p.add_argument("--dit-short-steps", type=int, default=0,
                    help="dit steps on one- and two-scene stories (data.SHORT_STORY_LENGTHS) before the long-story mix")
     p.add_argument("--dit-from", help="a model file this run exported after its dit phase: tune from its weights "
