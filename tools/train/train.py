@@ -461,6 +461,9 @@ def export(args, cfg, dec, vocabulary, AE, stats, W, ae_steps, dit_steps, dit_ob
     tensors.update(export_decoder(AE, stats))
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     objective = dit_objective
+    if "enc.objectness" in AE:
+        objective += (f"; the autoencoder's last latent channel is {AE['enc.objectness'].item():g}x the object "
+                      "coverage of its pixel, not learnt")
     if tune_steps:
         objective += (f"; the last {tune_steps} denoiser steps with object latent pixels (and a one-pixel ring) "
                       f"weighted {args.tune_object_weight:g}x")
