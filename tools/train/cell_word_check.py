@@ -121,10 +121,7 @@ def main():
             print(f"step {step:4d}: blob error {(err * blob).sum().item() / (C * blob.sum().item()):.3f}, strongest pixel "
                   f"on the blob {on_blob:4.0%}  ({time.time() - started:.0f} s)", flush=True)
         loss = (err * (1 + (BLOB_WEIGHT - 1) * blob)).mean()
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(W.values(), 1.0)
-        opt.step()
+        train.optimiser_step(opt, W, loss)
 
 
 if __name__ == "__main__":

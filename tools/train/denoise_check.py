@@ -85,10 +85,15 @@ def measured_batch(geometry, seed, step, AE, stats, cfg, upscale, drop_text=True
     drop_text=False keeps every scene's text (no uncond stories or scenes)."""
     drops = {} if drop_text else {"drop_story": 0, "drop_scene": 0}
     frames, ids, _ = data.dit_batch(geometry, seed, step, **drops)
+    return latents_and_mask(frames, AE, stats, cfg, upscale) + (ids,)
+
+
+def latents_and_mask(frames, AE, stats, cfg, upscale):
+    """Frames [B, T, 3, H, W] → (unit-scale latents [B, T, C, h, w], latent object mask [B, T, 1, h, w])."""
     B, T = frames.shape[:2]
     mask = train.latent_object_mask(frames.flatten(0, 1), upscale)
     return (train.normalised_latents(frames, AE, stats, cfg, upscale),
-            mask.reshape(B, T, 1, cfg.latentHeight, cfg.latentWidth), ids)
+            mask.reshape(B, T, 1, cfg.latentHeight, cfg.latentWidth))
 
 
 def answer_error(batches, answer):
@@ -123,13 +128,14 @@ def file_weights(path, AE, stats, run):
 
 
 def checkpoint_weights(path):
-    """The weights a dit.pt checkpoint is training (not its EMA, which an export writes). The EMA's decay is 0.999,
-    so a file exported at step 300 is still 74% the initialisation: early in a run it hides what the model learnt.
-    A checkpoint holds no decoder, so it must come from --run's own dit phase."""
+    """The weights a running dit phase is training, read from its checkpoint: a run can be checked without an export.
+    An export writes the EMA instead, which with its warm-up (train.run_phase) averages about the last tenth of the
+    steps (a mean lag of 30 steps at step 300). A checkpoint holds no decoder, so it must come from --run's own dit
+    phase; an ae.pt (no EMA) is refused."""
     checkpoint = train.load_checkpoint(path)
-    if checkpoint is None or "ema" not in checkpoint:
-        sys.exit(f"{path}: not a dit.pt checkpoint of train.py")
-    print(f"{path}: the weights trained at step {checkpoint['step']} (not the EMA)")
+    if checkpoint is None or checkpoint.get("ema") is None:
+        sys.exit(f"{path}: not a dit.pt checkpoint of train.py (expected the denoiser's EMA beside its weights)")
+    print(f"{path}: the weights being trained, at step {checkpoint['step']}")
     return {k: v.detach() for k, v in checkpoint["params"].items()}
 
 

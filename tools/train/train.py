@@ -173,7 +173,16 @@ def lr_at(step, total, peak, warmup):
 
 
 # Loss options added after checkpoints had been written without them: such a checkpoint trained at the default.
-SETTINGS_ADDED_LATER = {"objectness": 0.0, "high_noise": 0.0, "pure_noise_steps": 0, "text_positions": "random", "qk_gain": 1.0}
+SETTINGS_ADDED_LATER = {"objectness": 0.0, "rope_gain": 1.0, "high_noise": 0.0, "pure_noise_steps": 0,
+                        "text_positions": "random", "qk_gain": 1.0}
+
+
+def optimiser_step(opt, params, loss):
+    """One step of every trainer here: gradients of `loss`, their global norm clipped to 1, the optimiser's step."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params.values(), 1.0)
+    opt.step()
 
 
 def run_phase(name, args, params, loss_fn, total, peak_lr, settings, flags="", ema_decay=None):
@@ -213,10 +222,7 @@ def run_phase(name, args, params, loss_fn, total, peak_lr, settings, flags="", e
             group["lr"] = lr
         torch.manual_seed(args.seed * 1_000_003 + 2 * step + (name == "dit"))  # any draw from torch's global
         loss = loss_fn(step)                                                     # generator is a function of the step
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params.values(), 1.0)
-        opt.step()
+        optimiser_step(opt, params, loss)
         if ema is not None:
             d = min(ema_decay, (1 + step) / (10 + step))  # short runs: the EMA does not hold the initialisation
             with torch.no_grad():
@@ -362,12 +368,17 @@ def dit_phase(args, cfg, dec, geometry, AE, stats):
                           "--dit-object-weight, --dit-short-steps, --dit-rope-gain, --dit-high-noise, "
                           "--dit-pure-noise-steps, --dit-text-positions, --dit-qk-gain",
                           ema_decay=0.999)
-    return ema, step, dit_objective(args)
+    return ema, step, dit_objective(args, AE)
 
 
-def dit_objective(args):
-    """How the dit phase trained, in words, for the model file's ttt_training.objective."""
+def dit_objective(args, AE):
+    """How the dit phase trained, in words, for the model file's ttt_training.objective: its options and the
+    latents it learnt to produce (an --ae-objectness autoencoder's). A --dit-from file carries its own, so a tuned
+    export of it says each once."""
     objective = "v-prediction on the sampler's timestep grid (N in 10, 20, 40; ZeroSNR), uncond text \"\" 10% of stories"
+    if "enc.objectness" in AE:
+        objective += (f"; on latents whose last channel is {AE['enc.objectness'].item():g}x the object coverage of "
+                      "its pixel (set by the autoencoder, not learnt)")
     if args.dit_short_steps:
         objective += f"; the first {args.dit_short_steps} steps on one- and two-scene stories"
     if args.dit_rope_gain != 1:
@@ -461,9 +472,6 @@ def export(args, cfg, dec, vocabulary, AE, stats, W, ae_steps, dit_steps, dit_ob
     tensors.update(export_decoder(AE, stats))
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     objective = dit_objective
-    if "enc.objectness" in AE:
-        objective += (f"; the autoencoder's last latent channel is {AE['enc.objectness'].item():g}x the object "
-                      "coverage of its pixel, not learnt")
     if tune_steps:
         objective += (f"; the last {tune_steps} denoiser steps with object latent pixels (and a one-pixel ring) "
                       f"weighted {args.tune_object_weight:g}x")

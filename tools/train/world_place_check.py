@@ -52,11 +52,8 @@ def world_batch(rng, scenes, geometry, cfg, AE, stats, upscale):
             stories.append(story)
     frames = np.stack([sf.render_latent_frames(geometry, s) for s in stories])
     frames = torch.from_numpy(frames).permute(0, 1, 4, 2, 3).contiguous()                # (B, T, 3, H, W)
-    B, T = frames.shape[:2]
-    mask = train.latent_object_mask(frames.flatten(0, 1), upscale)
     ids = [[encode_ids(s.scenes[0].text, geometry.vocabulary_size, geometry.text_tokens)] for s in stories]
-    return (train.normalised_latents(frames, AE, stats, cfg, upscale),
-            mask.reshape(B, T, 1, cfg.latentHeight, cfg.latentWidth), torch.tensor(ids))
+    return dc.latents_and_mask(frames, AE, stats, cfg, upscale) + (torch.tensor(ids),)
 
 
 def main():
@@ -87,14 +84,10 @@ def main():
         if step % 25 == 0:
             x0_estimate = -v.detach()
             hits, frames = dc.strongest_on_object(x0_estimate, mask)
-            squared = ((x0_estimate - x0) ** 2).sum(2, keepdim=True)
-            error = (squared * mask).sum().item() / (mask.sum().item() * x0.shape[2])
+            error = dc.answer_error([(x0, mask, ids)], lambda _: x0_estimate)
             print(f"step {step:4d}: object error {error:.3f}, strongest deviation on an object {hits / frames:4.0%}  "
                   f"({time.time() - started:.0f} s)", flush=True)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(W.values(), 1.0)
-        opt.step()
+        train.optimiser_step(opt, W, loss)
 
 
 if __name__ == "__main__":
