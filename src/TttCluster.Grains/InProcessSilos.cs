@@ -35,7 +35,7 @@ public sealed class InProcessSilos : IAsyncDisposable
         {
             // The primary first: the others join through it. One at a time: silos joining at once contend for the membership
             // table and back off (measured: 3 silos 6 s at once, 2 s one after another).
-            foreach (var host in hosts) await host.StartAsync(cancel);
+            foreach (var host in hosts) await SiloHosts.StartAsync(host, cancel);
         }
         catch
         {

@@ -72,7 +72,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         var cluster = new ProcessCluster(host, modelPath, clusteringArguments, storage);
         try
         {
-            await host.StartAsync(cancel);
+            await SiloHosts.StartAsync(host, cancel);
             // All at once: a silo process takes a second or two to start (runtime, model load, joining).
             await Task.WhenAll(Enumerable.Range(0, silos).Select(_ => cluster.AddSiloAsync(cancel)));
         }

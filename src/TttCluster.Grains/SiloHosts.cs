@@ -84,6 +84,22 @@ public static class SiloHosts
     /// Stops a silo's host and disposes it, whatever state it reached: a start cancelled half-way leaves a silo that
     /// refuses to stop (it never ran), which is no failure here.
     /// </summary>
+    /// <summary>
+    /// Starts a silo host; a start stopped by <paramref name="cancel"/> ends in an OperationCanceledException, whichever
+    /// way Orleans notices: before a lifecycle stage it throws that, inside one its own OrleansLifecycleCanceledException.
+    /// </summary>
+    public static async Task StartAsync(IHost host, CancellationToken cancel)
+    {
+        try
+        {
+            await host.StartAsync(cancel);
+        }
+        catch (Orleans.Runtime.OrleansLifecycleCanceledException e) when (cancel.IsCancellationRequested)
+        {
+            throw new OperationCanceledException($"the silo's start was stopped: {e.Message}", e, cancel);
+        }
+    }
+
     public static async Task StopAndDisposeAsync(IHost host, TimeSpan timeout)
     {
         try { await host.StopAsync(timeout); }

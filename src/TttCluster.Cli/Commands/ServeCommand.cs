@@ -113,7 +113,18 @@ public static class ServeCommand
 
     private static async Task<int> Serve(WebApplication app, FarmSettings settings, ApiKeys keys, CliContext context)
     {
-        await app.StartAsync(context.Interrupts.StopRequested);
+        try
+        {
+            await app.StartAsync(context.Interrupts.StopRequested);
+        }
+        catch (Exception e) when (context.Interrupts.StopRequested.IsCancellationRequested
+                                  && e is OperationCanceledException or Orleans.Runtime.OrleansLifecycleCanceledException)
+        {
+            // Ctrl-C while the co-hosted silo was still starting (between two lifecycle stages Orleans says so with its own exception).
+            await app.DisposeAsync();
+            context.Output.WriteLine("ttt serve: stopped before it was listening");
+            return 130;
+        }
         string where = string.Join(", ", app.Urls);
         string keysFrom = settings.KeysFile ?? settings.GeneratedKeysFile;
         string storedIn = settings.Storage is null ? $"data in {settings.DataDirectory}" : $"stories in Azure Storage (container {FarmSettings.BlobContainer})";
