@@ -8,7 +8,7 @@ a frame's strongest deviation from its background lies on an object (chance: the
   /usr/bin/python3 tools/train/world_place_check.py --run tools/train/runs/full [--scenes static] [--steps 400]
 
 --scenes static: one object that stays, its start said ("On a red background, a blue ball at the top left sits.");
-one: one object, any motion; any: every one-scene story. --relative: the target is each frame's latents minus its
+one: one object, any motion; two: two objects; any: every one-scene story. --relative: the target is each frame's latents minus its
 background (the per-channel median), so nothing but the object is left to draw, as in cell_word_check.py.
 Measured in tools/train/README.md ("The world at pure noise"). Nothing is written.
 """
@@ -30,22 +30,24 @@ import storyboard_frames as sf  # noqa: E402
 import train  # noqa: E402
 from tokenizer import encode_ids  # noqa: E402
 
-BATCH, PURE_NOISE_T, OBJECT_WEIGHT = 16, 999, 10.0
+PURE_NOISE_T, OBJECT_WEIGHT = 999, 10.0
 
 
 def wanted(scene, scenes):
     """Whether a generated one-scene story's scene belongs to the --scenes selection."""
     if scenes == "any":
         return True
+    if scenes == "two":
+        return len(scene.objects) == 2
     if len(scene.objects) != 1:
         return False
     return scenes == "one" or (scene.objects[0].motion == "stays" and scene.objects[0].start_said)
 
 
-def world_batch(rng, scenes, geometry, cfg, AE, stats, upscale):
-    """(latents [B, T, C, h, w], latent object mask [B, T, 1, h, w], text ids [B, 1, Lt]) of BATCH training stories."""
+def world_batch(rng, batch, scenes, geometry, cfg, AE, stats, upscale):
+    """(latents [B, T, C, h, w], latent object mask [B, T, 1, h, w], text ids [B, 1, Lt]) of `batch` training stories."""
     stories = []
-    while len(stories) < BATCH:
+    while len(stories) < batch:
         story = sb.generate_story(rng.randrange(sb.TRAIN_SEEDS.start, sb.TRAIN_SEEDS.stop), 1, "train", geometry,
                                   geometry.text_tokens)
         if wanted(story.scenes[0], scenes):
@@ -59,10 +61,12 @@ def world_batch(rng, scenes, geometry, cfg, AE, stats, upscale):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--run", required=True, help="a train.py run folder whose ae.pt encodes the frames")
-    p.add_argument("--scenes", choices=("static", "one", "any"), default="static")
+    p.add_argument("--scenes", choices=("static", "one", "two", "any"), default="static")
     p.add_argument("--relative", action="store_true", help="the target is the latents minus each frame's background")
     p.add_argument("--qk-gain", type=float, default=3.0, help="init_dit's qk_gain")
     p.add_argument("--text-positions", choices=("random", "sinusoidal"), default="random")
+    p.add_argument("--layers", type=int, default=0, help="blocks instead of the shipped config's (a deeper preset)")
+    p.add_argument("--batch", type=int, default=16, help="stories a step")
     p.add_argument("--steps", type=int, default=400)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=1)
@@ -70,15 +74,17 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     cfg, dec, geometry, AE, stats = train.run_autoencoder(args.run, args.seed)
+    if args.layers:
+        cfg.layers = args.layers
     W = train.init_dit(args.seed, cfg, geometry.vocabulary_size, 1.0, args.text_positions, args.qk_gain)
     opt = torch.optim.Adam(W.values(), lr=args.lr)
     rng, g = random.Random(args.seed), torch.Generator().manual_seed(args.seed)
     started = time.time()
     for step in range(args.steps + 1):
-        x0, mask, ids = world_batch(rng, args.scenes, geometry, cfg, AE, stats, dec["upscale"])
+        x0, mask, ids = world_batch(rng, args.batch, args.scenes, geometry, cfg, AE, stats, dec["upscale"])
         if args.relative:
             x0 = x0 - dc.frame_background(x0)
-        v = bm.forward(torch.randn(x0.shape, generator=g), [PURE_NOISE_T] * BATCH, bm.encode_text(ids, W), W, cfg)
+        v = bm.forward(torch.randn(x0.shape, generator=g), [PURE_NOISE_T] * args.batch, bm.encode_text(ids, W), W, cfg)
         weights = train.latent_object_weights(mask.flatten(0, 1), OBJECT_WEIGHT).reshape(mask.shape)
         loss = (weights * (v + x0) ** 2).sum() / (cfg.latentChannels * weights.sum())
         if step % 25 == 0:
