@@ -156,7 +156,7 @@ def main():
         print(f"{path}: x0 MSE a latent value (unit scale), object pixels / background, and what copying the input "
               f"scores; on object pixels, answering 0 (the mean) scores {zero:.3f}, answering each frame's "
               f"background {background:.3f}; strongest deviation on an object by chance {chance:.0%}")
-        for t, obj, bg, copy, strongest in x0_errors(W, batches, cfg, grid):
+        for t, obj, bg, copy, strongest in x0_errors(W, batches, train.config_of(W, cfg), grid):
             print(f"  t = {t:3d}   object {obj:6.3f}   background {bg:6.3f}   copy {copy:7.3f}   "
                   f"strongest deviation on an object {strongest:4.0%}")
 

@@ -17,6 +17,7 @@ Phases (each resumable from its checkpoint under --run, which git ignores):
 """
 import argparse
 import csv
+import dataclasses
 import datetime
 import json
 import math
@@ -174,7 +175,17 @@ def lr_at(step, total, peak, warmup):
 
 # Loss options added after checkpoints had been written without them: such a checkpoint trained at the default.
 SETTINGS_ADDED_LATER = {"objectness": 0.0, "rope_gain": 1.0, "high_noise": 0.0, "pure_noise_steps": 0,
-                        "text_positions": "random", "qk_gain": 1.0}
+                        "text_positions": "random", "qk_gain": 1.0, "layers": 2}
+
+
+def blocks_in(W):
+    """How many transformer blocks a DiT's weights hold (a run may train more than the base model's)."""
+    return 1 + max(int(k.split(".")[1]) for k in W if k.startswith("blocks."))
+
+
+def config_of(W, cfg):
+    """`cfg` with as many layers as the weights `W` hold: a --dit-layers run's checkpoint or export read back."""
+    return dataclasses.replace(cfg, layers=blocks_in(W))
 
 
 def optimiser_step(opt, params, loss):
@@ -195,15 +206,15 @@ def run_phase(name, args, params, loss_fn, total, peak_lr, settings, flags="", e
     step = 0
     ck = load_checkpoint(path)
     if ck:
+        recorded = {k: ck["extra"].get(k, SETTINGS_ADDED_LATER.get(k)) for k in settings}
+        if recorded != settings:                    # before the weights: another --dit-layers has other tensors
+            sys.exit(f"{name}: {path} was trained with {recorded}, not {settings} ({flags})")
         with torch.no_grad():
             for k, v in ck["params"].items():
                 params[k].copy_(v)
         opt.load_state_dict(ck["opt"])
         ema = ck["ema"]
         step = ck["step"]
-        recorded = {k: ck["extra"].get(k, SETTINGS_ADDED_LATER.get(k)) for k in settings}
-        if recorded != settings:
-            sys.exit(f"{name}: {path} was trained with {recorded}, not {settings} ({flags})")
         print(f"{name}: resumed at step {step} from {path}")
     log = LossLog(os.path.join(args.run, "loss.csv"), name, step)
     started, last_save, window = time.time(), time.time(), []
@@ -363,10 +374,10 @@ def dit_phase(args, cfg, dec, geometry, AE, stats):
                             lengths_at, args.dit_high_noise, lambda step: step < args.dit_pure_noise_steps)
     settings = {"object_weight": args.dit_object_weight, "short_steps": short, "rope_gain": args.dit_rope_gain,
                 "high_noise": args.dit_high_noise, "pure_noise_steps": args.dit_pure_noise_steps,
-                "text_positions": args.dit_text_positions, "qk_gain": args.dit_qk_gain}
+                "text_positions": args.dit_text_positions, "qk_gain": args.dit_qk_gain, "layers": cfg.layers}
     step, ema = run_phase("dit", args, W, loss_fn, args.dit_steps, args.dit_lr, settings,
                           "--dit-object-weight, --dit-short-steps, --dit-rope-gain, --dit-high-noise, "
-                          "--dit-pure-noise-steps, --dit-text-positions, --dit-qk-gain",
+                          "--dit-pure-noise-steps, --dit-text-positions, --dit-qk-gain, --dit-layers",
                           ema_decay=0.999)
     return ema, step, dit_objective(args, AE)
 
@@ -542,6 +553,8 @@ def main():
                    help="share of samples drawn from the noisiest quarter of the timestep grid (0: the grid uniformly)")
     p.add_argument("--dit-text-positions", choices=("random", "sinusoidal"), default="random",
                    help="the text position embedding's initialisation (init_dit)")
+    p.add_argument("--dit-layers", type=int, default=0,
+                   help="transformer blocks (0: the base model's, 2); a deeper preset the engine reads from the file")
     p.add_argument("--dit-short-steps", type=int, default=0,
                    help="dit steps on one- and two-scene stories (data.SHORT_STORY_LENGTHS) before the long-story mix")
     p.add_argument("--dit-from", help="a model file this run exported after its dit phase: tune from its weights "
@@ -564,11 +577,14 @@ def main():
     meta = sf.read_metadata(BASE_MODEL)
     cfg, dec = ref.TttConfig.from_json(meta["ttt_config"]), json.loads(meta["ttt_decoder"])
     geometry = sf.Geometry.from_model(BASE_MODEL)
+    if args.dit_layers:
+        cfg.layers = args.dit_layers
     AE, stats = ae_phase(args, cfg, dec, geometry)
     share, scenes = ae_detector_accuracy(AE, geometry)
     print(f"ae: detector on {scenes} held-out scenes after encode+decode: {100 * share:.1f}%")
     if args.dit_from:
         ema, dit_steps, objective = denoiser_from_file(args.dit_from, AE, stats)
+        cfg = config_of(ema, cfg)
     else:
         ema, dit_steps, objective = dit_phase(args, cfg, dec, geometry, AE, stats)
     tune_steps = 0
