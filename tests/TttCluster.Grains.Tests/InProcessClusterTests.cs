@@ -56,13 +56,13 @@ public class InProcessClusterTests
                 await using var silos = await InProcessSilos.StartAsync(TinyModel, 2, cancel.Token);
                 outcomes.Add($"{ms} ms: started");
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                outcomes.Add($"{ms} ms: {e.GetType().Name}");
-            }
             catch (OperationCanceledException e)
             {
                 outcomes.Add($"{ms} ms: stopped{(e.InnerException is OrleansLifecycleCanceledException ? " between stages" : "")}");
+            }
+            catch (Exception e)
+            {
+                outcomes.Add($"{ms} ms: {e.GetType().Name}");
             }
         }
         Assert.All(outcomes, o => Assert.Matches(": (started|stopped)", o));

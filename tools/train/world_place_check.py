@@ -8,8 +8,9 @@ a frame's strongest deviation from its background lies on an object (chance: the
   /usr/bin/python3 tools/train/world_place_check.py --run tools/train/runs/full [--scenes static] [--steps 400]
 
 --scenes static: one object that stays, its start said ("On a red background, a blue ball at the top left sits.");
-one: one object, any motion; two: two objects; any: every one-scene story. --relative: the target is each frame's latents minus its
-background (the per-channel median), so nothing but the object is left to draw, as in cell_word_check.py.
+one: one object, any motion; two: two objects; any: every one-scene story. --relative: the target is each frame's
+latents minus its background (the per-channel median), so nothing but the object is left to draw, as in
+cell_word_check.py. --layers, --batch: a deeper model, more stories a step ("Depth (session 7)").
 Measured in tools/train/README.md ("The world at pure noise"). Nothing is written.
 """
 import argparse
@@ -45,7 +46,8 @@ def wanted(scene, scenes):
 
 
 def world_batch(rng, batch, scenes, geometry, cfg, AE, stats, upscale):
-    """(latents [B, T, C, h, w], latent object mask [B, T, 1, h, w], text ids [B, 1, Lt]) of `batch` training stories."""
+    """(latents [B, T, C, h, w], latent object mask [B, T, 1, h, w], text ids [B, 1, Lt]) of `batch` training
+    stories."""
     stories = []
     while len(stories) < batch:
         story = sb.generate_story(rng.randrange(sb.TRAIN_SEEDS.start, sb.TRAIN_SEEDS.stop), 1, "train", geometry,

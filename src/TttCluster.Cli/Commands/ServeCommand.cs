@@ -117,10 +117,9 @@ public static class ServeCommand
         {
             await app.StartAsync(context.Interrupts.StopRequested);
         }
-        catch (Exception e) when (context.Interrupts.StopRequested.IsCancellationRequested
-                                  && e is OperationCanceledException or Orleans.Runtime.OrleansLifecycleCanceledException)
+        catch (Exception e) when (SiloHosts.IsStartStopped(e, context.Interrupts.StopRequested))
         {
-            // Ctrl-C while the co-hosted silo was still starting (between two lifecycle stages Orleans says so with its own exception).
+            // Ctrl-C while the co-hosted silo was still starting.
             await app.DisposeAsync();
             context.Output.WriteLine("ttt serve: stopped before it was listening");
             return 130;
