@@ -94,22 +94,29 @@ def ttt_scan(state, gamma, beta, Q, K, Tg, eta, b, eps):
     d = Q.shape[-1]
     g, be = gamma[:, None], beta[:, None]
     outs = []
-    for start in range(0, Q.shape[1], b):
-        Kb, Qb, Tb, eb = (a[:, start:start + b] for a in (K, Q, Tg, eta))
-        Z1 = Kb @ W1 + b1[:, None]
-        A1 = gelu(Z1)
-        Xh, s = ref.ln_stats(A1 @ W2 + b2[:, None], eps)
+    # torch.split rather than a slice per mini-batch: each slice's backward writes a zero tensor as long as the whole
+    # sequence (quadratic in the story's length, a sixth of a long-story step); split's backward is one concatenation.
+    for Kb, Qb, Tb, eb in zip(*(torch.split(a, b, dim=1) for a in (K, Q, Tg, eta[..., None]))):
+        Z1 = torch.baddbmm(b1[:, None], Kb, W1)
+        A1, dA1 = gelu_and_prime(Z1)
+        Xh, s = ref.ln_stats(torch.baddbmm(b2[:, None], A1, W2), eps)
         Gx = g * (g * Xh + be - Tb)
         G2 = (d * Gx - Gx.sum(-1, keepdim=True) - Xh * (Gx * Xh).sum(-1, keepdim=True)) / (d * s)
-        G1 = (G2 @ W2.transpose(1, 2)) * gelu_prime(Z1)
-        eG2, eG1 = eb[..., None] * G2, eb[..., None] * G1
-        W2 = W2 - A1.transpose(1, 2) @ eG2
+        G1 = (G2 @ W2.transpose(1, 2)) * dA1
+        eG2, eG1 = eb * G2, eb * G1
+        W2 = torch.baddbmm(W2, A1.transpose(1, 2), eG2, alpha=-1)
         b2 = b2 - eG2.sum(1)
-        W1 = W1 - Kb.transpose(1, 2) @ eG1
+        W1 = torch.baddbmm(W1, Kb.transpose(1, 2), eG1, alpha=-1)
         b1 = b1 - eG1.sum(1)
-        Xq, _ = ref.ln_stats(gelu(Qb @ W1 + b1[:, None]) @ W2 + b2[:, None], eps)
+        Xq, _ = ref.ln_stats(torch.baddbmm(b2[:, None], gelu(torch.baddbmm(b1[:, None], Qb, W1)), W2), eps)
         outs.append(Qb + (g * Xq + be))
     return torch.cat(outs, 1)
+
+
+def gelu_and_prime(u):
+    """(gelu(u), gelu′(u)) of the reference with one tanh: the scan needs both at every mini-batch."""
+    t = torch.tanh(ref.GELU_C * (u + ref.GELU_A * u * u * u))
+    return 0.5 * u * (1.0 + t), 0.5 * (1.0 + t) + 0.5 * u * (1.0 - t * t) * ref.GELU_C * (1.0 + 3.0 * ref.GELU_A * u * u)
 
 
 def ttt_layer(x, W, pre, cfg, n, reverse):
@@ -161,8 +168,9 @@ def block(text, video, c, W, i, cfg, n):
     return text, video
 
 
-def forward(x, t, text_embeddings, W, cfg):
-    """x [B, T, C, H, W], t list of B ints, text_embeddings [B, n, Lt, TextDim] → F [B, T, C, H, W]."""
+def forward(x, t, text_embeddings, W, cfg, text_taps=None):
+    """x [B, T, C, H, W], t list of B ints, text_embeddings [B, n, Lt, TextDim] → F [B, T, C, H, W]. text_taps, a
+    list, receives the text tokens [B, n·Lt, D] after each block (for a training-only probe of what they hold)."""
     B, n, Lt, _ = text_embeddings.shape
     T, D, eps = x.shape[1], cfg.width, cfg.layerNormEps
     c = silu(time_embed(t, W, cfg))                                                   # (B, Dt)
@@ -171,6 +179,8 @@ def forward(x, t, text_embeddings, W, cfg):
     text = linear(text_embeddings.reshape(B, n * Lt, -1), W, "text_proj")            # (B, n·Lt, D)
     for i in range(cfg.layers):
         text, video = block(text, video, c, W, i, cfg, n)
+        if text_taps is not None:
+            text_taps.append(text)
     shift, scale = linear(c, W, "final.ada")[:, None].split(D, -1)
     h = layer_norm(layer_norm(video, W["final_norm.weight"], W["final_norm.bias"], eps), None, None, eps)
     return unpatchify(linear(h * (1 + scale) + shift, W, "final.linear"), T, cfg)
