@@ -168,9 +168,8 @@ def block(text, video, c, W, i, cfg, n):
     return text, video
 
 
-def forward(x, t, text_embeddings, W, cfg, text_taps=None):
-    """x [B, T, C, H, W], t list of B ints, text_embeddings [B, n, Lt, TextDim] → F [B, T, C, H, W]. text_taps, a
-    list, receives the text tokens [B, n·Lt, D] after each block (for a training-only probe of what they hold)."""
+def forward(x, t, text_embeddings, W, cfg):
+    """x [B, T, C, H, W], t list of B ints, text_embeddings [B, n, Lt, TextDim] → F [B, T, C, H, W]."""
     B, n, Lt, _ = text_embeddings.shape
     T, D, eps = x.shape[1], cfg.width, cfg.layerNormEps
     c = silu(time_embed(t, W, cfg))                                                   # (B, Dt)
@@ -179,8 +178,6 @@ def forward(x, t, text_embeddings, W, cfg, text_taps=None):
     text = linear(text_embeddings.reshape(B, n * Lt, -1), W, "text_proj")            # (B, n·Lt, D)
     for i in range(cfg.layers):
         text, video = block(text, video, c, W, i, cfg, n)
-        if text_taps is not None:
-            text_taps.append(text)
     shift, scale = linear(c, W, "final.ada")[:, None].split(D, -1)
     h = layer_norm(layer_norm(video, W["final_norm.weight"], W["final_norm.bias"], eps), None, None, eps)
     return unpatchify(linear(h * (1 + scale) + shift, W, "final.linear"), T, cfg)

@@ -175,7 +175,8 @@ def lr_at(step, total, peak, warmup):
 
 # Loss options added after checkpoints had been written without them: such a checkpoint trained at the default.
 SETTINGS_ADDED_LATER = {"objectness": 0.0, "rope_gain": 1.0, "high_noise": 0.0, "pure_noise_steps": 0,
-                        "text_positions": "random", "qk_gain": 1.0, "layers": 2}
+                        "text_positions": "random", "qk_gain": 1.0, "layers": 2,
+                        "weight_by_signal": False}
 
 
 def blocks_in(W):
@@ -336,11 +337,13 @@ def normalised_latents(frames, AE, stats, cfg, upscale):
 
 
 def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_step,
-                  lengths_at=lambda step: data.STORY_LENGTHS, high_noise=0.0, pure_noise_at=lambda step: False):
+                  lengths_at=lambda step: data.STORY_LENGTHS, high_noise=0.0, pure_noise_at=lambda step: False,
+                  weight_by_signal=False):
     """The denoiser's loss at a step: v-MSE on the encoder's normalised latents of the batch `data.dit_batch` draws
     for `data_step(step)` with story lengths `lengths_at(step)`, each latent pixel weighted by
     `latent_object_weights` (1 everywhere: the plain mean); timesteps as data.noise_and_timesteps draws them with
-    `high_noise` and, at steps where `pure_noise_at(step)`, all at t = 999."""
+    `high_noise` and, at steps where `pure_noise_at(step)`, all at t = 999. weight_by_signal: an object pixel's extra
+    weight scaled by a², the signal's share of x_t (0 at t = 999), see `signal_scaled`."""
     C, h, w, u = cfg.latentChannels, cfg.latentHeight, cfg.latentWidth, dec["upscale"]
 
     def loss_fn(step):
@@ -357,10 +360,22 @@ def denoiser_loss(args, cfg, dec, geometry, AE, stats, W, object_weight, data_st
                                                   high_noise, pure_noise_at(step))
         x_t = a * x0 + sig * eps
         v = a * eps - sig * x0           # v-prediction: the sampler's D = a·x − σ·F recovers x0 exactly at F = v
+        if weight_by_signal:
+            weights = signal_scaled(weights, a)
         pred = bm.forward(x_t, ts, bm.encode_text(ids, W), W, cfg)
         return (weights * (pred - v) ** 2).sum() / (C * weights.sum())
 
     return loss_fn
+
+
+def signal_scaled(weights, a):
+    """Object weights [B, T, 1, h, w] with each sample's extra weight (w − 1) times a², the share of x_t that is signal
+    (a [B, 1, 1, 1, 1]). Why: the weight depends on where the object truly is, so where the model cannot know that
+    (x_t is noise, the text leaves it uncertain) the weighted mean it learns is biased towards drawing an object: with
+    weight 10, a cell holding the object one time in ten gets (10·0.1)/(10·0.1 + 0.9) = 53% of one. At t = 999 the
+    text alone decides the place, and those half-objects on the cells of the right row or column are the ghosts of
+    README "Ghosts"; where x_t shows the object (a near 1) the place is certain and the weight costs no bias."""
+    return 1 + (weights - 1) * a * a
 
 
 def dit_phase(args, cfg, dec, geometry, AE, stats):
@@ -371,13 +386,16 @@ def dit_phase(args, cfg, dec, geometry, AE, stats):
     short = args.dit_short_steps
     lengths_at = lambda step: data.SHORT_STORY_LENGTHS if step < short else data.STORY_LENGTHS
     loss_fn = denoiser_loss(args, cfg, dec, geometry, AE, stats, W, args.dit_object_weight, lambda step: step,
-                            lengths_at, args.dit_high_noise, lambda step: step < args.dit_pure_noise_steps)
+                            lengths_at, args.dit_high_noise, lambda step: step < args.dit_pure_noise_steps,
+                            weight_by_signal=args.dit_weight_by_signal)
     settings = {"object_weight": args.dit_object_weight, "short_steps": short, "rope_gain": args.dit_rope_gain,
                 "high_noise": args.dit_high_noise, "pure_noise_steps": args.dit_pure_noise_steps,
-                "text_positions": args.dit_text_positions, "qk_gain": args.dit_qk_gain, "layers": cfg.layers}
+                "text_positions": args.dit_text_positions, "qk_gain": args.dit_qk_gain, "layers": cfg.layers,
+                "weight_by_signal": args.dit_weight_by_signal}
     step, ema = run_phase("dit", args, W, loss_fn, args.dit_steps, args.dit_lr, settings,
                           "--dit-object-weight, --dit-short-steps, --dit-rope-gain, --dit-high-noise, "
-                          "--dit-pure-noise-steps, --dit-text-positions, --dit-qk-gain, --dit-layers",
+                          "--dit-pure-noise-steps, --dit-text-positions, --dit-qk-gain, --dit-layers, "
+                          "--dit-weight-by-signal",
                           ema_decay=0.999)
     return ema, step, dit_objective(args, AE)
 
@@ -404,7 +422,8 @@ def dit_objective(args, AE):
         objective += f"; text position embedding initialised {args.dit_text_positions}"
     if args.dit_object_weight != 1:
         objective += (f"; object latent pixels (and a one-pixel ring) weighted {args.dit_object_weight:g}x "
-                      "from the first step")
+                      "from the first step" + (" (the extra weight times a², none at t = 999)"
+                                               if args.dit_weight_by_signal else ""))
     return objective
 
 
@@ -455,10 +474,13 @@ def tune_phase(args, cfg, dec, geometry, AE, stats, W0, dit_steps):
     stories."""
     W = {k: v.detach().clone().requires_grad_() for k, v in W0.items()}
     loss_fn = denoiser_loss(args, cfg, dec, geometry, AE, stats, W, args.tune_object_weight,
-                            lambda step: dit_steps + step)
-    settings = {"object_weight": args.tune_object_weight, "from_dit_steps": dit_steps}
+                            lambda step: dit_steps + step, high_noise=args.tune_high_noise,
+                            weight_by_signal=args.tune_weight_by_signal)
+    settings = {"object_weight": args.tune_object_weight, "from_dit_steps": dit_steps,
+                "high_noise": args.tune_high_noise, "weight_by_signal": args.tune_weight_by_signal}
     step, ema = run_phase("tune", args, W, loss_fn, args.tune_steps, args.tune_lr, settings,
-                          "--tune-object-weight; --dit-steps or the --dit-from file's", ema_decay=0.999)
+                          "--tune-object-weight, --tune-high-noise, --tune-weight-by-signal; --dit-steps or the "
+                          "--dit-from file's", ema_decay=0.999)
     return ema, step
 
 
@@ -485,7 +507,10 @@ def export(args, cfg, dec, vocabulary, AE, stats, W, ae_steps, dit_steps, dit_ob
     objective = dit_objective
     if tune_steps:
         objective += (f"; the last {tune_steps} denoiser steps with object latent pixels (and a one-pixel ring) "
-                      f"weighted {args.tune_object_weight:g}x")
+                      f"weighted {args.tune_object_weight:g}x"
+                      + (" (the extra weight times a²)" if args.tune_weight_by_signal else "")
+                      + (f", {args.tune_high_noise:.0%} of samples from the noisiest quarter of the grid"
+                         if args.tune_high_noise else ""))
     training = {
         "data": "storyboard world (tools/train/storyboard.py): procedural 3-second scenes, 8 colours, ball and square, "
                 "9 grid cells, 7 motions; train seeds 0..999999999 without held-out (kind, colour, background) combinations",
@@ -553,6 +578,10 @@ def main():
                    help="share of samples drawn from the noisiest quarter of the timestep grid (0: the grid uniformly)")
     p.add_argument("--dit-text-positions", choices=("random", "sinusoidal"), default="random",
                    help="the text position embedding's initialisation (init_dit)")
+    p.add_argument("--dit-weight-by-signal", action="store_true",
+                   help="scale an object pixel's extra weight by a², the signal's share of x_t: none at t = 999, where "
+                        "a weight that depends on the true place biases the model towards half-drawn objects wherever "
+                        "the place is uncertain (train.signal_scaled)")
     p.add_argument("--dit-layers", type=int, default=0,
                    help="transformer blocks (0: the base model's, 2); a deeper preset the engine reads from the file")
     p.add_argument("--dit-short-steps", type=int, default=0,
@@ -563,6 +592,8 @@ def main():
     p.add_argument("--tune-object-weight", type=float, default=10.0,
                    help="loss weight of latent pixels an object covers (and the ring around them) in the tuning")
     p.add_argument("--tune-lr", type=float, default=5e-4)
+    p.add_argument("--tune-high-noise", type=float, default=0.0, help="as --dit-high-noise, for the tune phase")
+    p.add_argument("--tune-weight-by-signal", action="store_true", help="as --dit-weight-by-signal, for the tune phase")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--max-minutes", type=float, default=0, help="stop (with a checkpoint) after this many minutes")
     p.add_argument("--stop-at", type=int, default=0, help="exit after this many steps of a phase, as an interrupted run")
