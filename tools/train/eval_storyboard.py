@@ -157,6 +157,21 @@ def report(records, title):
     for motion in sb.MOTIONS:
         print(f"{'  motion ' + motion:<44}{share([o for o in objects if o['motion'] == motion], object_ok)}")
 
+    # Place apart from colour: whether anything is drawn at an object's start cell, and in which colour; and the
+    # detections on no object's cell. A model can place objects well and colour them wrongly, or the reverse.
+    print(f"\n{'at the start cell, any colour / its colour':<44}{'count':>7} {'right':>7} {'share':>7}")
+    for name, items in (("colour said: something there", [o for o in objects if o["colour_said"]]),
+                        ("colour said: its colour there", [o for o in objects if o["colour_said"]]),
+                        ("colour carried: something there", [o for o in objects if not o["colour_said"]]),
+                        ("colour carried: its colour there", [o for o in objects if not o["colour_said"]])):
+        key = "placed_start" if name.endswith("something there") else "coloured_at_start"
+        print(f"{name:<44}{share(items, lambda o: o[key])}")
+    detections = sum(r["detections_start"] + r["detections_end"] for r in scenes)
+    off = sum(r["off_cell_start"] + r["off_cell_end"] for r in scenes)
+    label = "detections on no object's cell (check frames)"
+    print(f"{label:<44}{detections:>7} {off:>7} "
+          f"{100 * off / max(detections, 1):>6.1f}%")
+
     # Which checks fail: each scene counts once per failing check, so the rows can add up to more than the wrong
     # scenes. This is the list to read when a score is low.
     print(f"\n{'failing checks (scenes)':<44}{'count':>7} {'share':>7}")

@@ -213,6 +213,11 @@ def check_scene(scene, start, end):
         expected = {o.colour for o in scene.objects if not (when == "end" and o.motion == "disappears")}
         result["extra_" + when] = sum(1 for d in det["objects"] if d["colour"] not in expected)
     result["extra"] = result["extra_start"] + result["extra_end"]  # kept apart above so a report can say which
+    for when, det in (("start", start), ("end", end)):
+        cells = {tuple(o.start if when == "start" else o.end) for o in scene.objects
+                 if not (when == "end" and o.motion == "disappears")}
+        result["off_cell_" + when] = sum(1 for d in det["objects"] if tuple(d["cell"]) not in cells)
+        result["detections_" + when] = len(det["objects"])
     for o in scene.objects:
         found_start = [d for d in start["objects"] if d["colour"] == o.colour]
         found_end = [d for d in end["objects"] if d["colour"] == o.colour]
@@ -221,9 +226,12 @@ def check_scene(scene, start, end):
         grew = None
         if o.motion == "grows" and len(found_start) == 1 and len(found_end) == 1:
             grew = found_end[0]["area"] > 1.5 * found_start[0]["area"]
+        at_start = [d for d in start["objects"] if tuple(d["cell"]) == tuple(o.start)]
         result["objects"].append({"kind": o.kind, "colour": o.colour, "colour_said": o.colour_said, "motion": o.motion,
                                   "found_start": len(found_start), "found_end": len(found_end),
-                                  "colour_found": bool(found_start), "start": start_ok, "end": end_ok, "grew": grew})
+                                  "colour_found": bool(found_start), "start": start_ok, "end": end_ok, "grew": grew,
+                                  "placed_start": bool(at_start),
+                                  "coloured_at_start": any(d["colour"] == o.colour for d in at_start)})
     result["ok"] = result["background"] and result["extra"] == 0 and all(
         r["colour_found"] and r["start"] and r["end"] for r in result["objects"])
     return result
