@@ -35,12 +35,13 @@ public class ClientTests(ClientFarm fixture, ITestOutputHelper output) : IClassF
     private TttClient Client(string key, HttpMessageHandler? handler = null) =>
         new(Farm.BaseAddress, key, handler) { ReconnectDelay = TimeSpan.FromMilliseconds(20) };
 
-    /// <summary>Every update of a watch until the SDK ends it.</summary>
-    internal static async Task<List<StoryUpdate>> WatchToEndAsync(TttClient client, string id)
+    /// <summary>Every update of a watch until the SDK ends it, or until <paramref name="patience"/> (default
+    /// <see cref="Patience"/>) has passed.</summary>
+    internal static async Task<List<StoryUpdate>> WatchToEndAsync(TttClient client, string id, TimeSpan? patience = null)
     {
-        using var patience = new CancellationTokenSource(Patience);
+        using var giveUp = new CancellationTokenSource(patience ?? Patience);
         var updates = new List<StoryUpdate>();
-        await foreach (var update in client.WatchAsync(id, patience.Token)) updates.Add(update);
+        await foreach (var update in client.WatchAsync(id, giveUp.Token)) updates.Add(update);
         return updates;
     }
 
