@@ -8,6 +8,8 @@
 4. examples/one-minute.yaml is written in the world's language: every scene reads back, fits the text tokens,
    keeps its cast (one ball, one square, a colour each), never hides an object in its background, and keeps two
    objects apart as generated scenes do.
+5. train.py's resume check: a step threshold (--dit-short-steps, --dit-pure-noise-steps) may change on resume while
+   neither value has been reached; any other change is refused.
 """
 import os
 import sys
@@ -101,7 +103,26 @@ def test_example_story():
         check(f"scene {k + 1}: fits the text tokens", tokens <= GEOMETRY.text_tokens, f"{tokens} tokens")
 
 
+def test_resume_rules():
+    """train.py's resume check: a step threshold may change until either value is reached; nothing else may."""
+    import train
+    recorded = {"short_steps": 2400, "pure_noise_steps": 800, "object_weight": 10.0}
+    same_but = lambda **changed: {**recorded, **changed}
+    check("resume: same settings", train.resume_conflicts(recorded, recorded, 1500) == [])
+    check("resume: a shorter short phase not reached yet",
+          train.resume_conflicts(recorded, same_but(short_steps=1800), 863) == [])
+    check("resume: a shorter short phase up to its end",
+          train.resume_conflicts(recorded, same_but(short_steps=1800), 1800) == [])
+    check("resume: a shorter short phase already passed",
+          train.resume_conflicts(recorded, same_but(short_steps=1800), 1801) == ["short_steps"])
+    check("resume: a longer pure-noise phase already passed",
+          train.resume_conflicts(recorded, same_but(pure_noise_steps=1000), 900) == ["pure_noise_steps"])
+    check("resume: another object weight, even at step 0",
+          train.resume_conflicts(recorded, same_but(object_weight=1.0), 0) == ["object_weight"])
+
+
 if __name__ == "__main__":
+    test_resume_rules()
     test_example_story()
     test_detector()
     test_parse()

@@ -197,10 +197,24 @@ def optimiser_step(opt, params, loss):
     opt.step()
 
 
+# Settings that are step counts ("from step N on, do otherwise"): a resume may change one while it has not yet taken
+# effect, i.e. while the resume step is at or below both the recorded and the new value, since every step trained so
+# far then did the same under either. (Session 9 had to edit a checkpoint by hand to shorten --dit-short-steps.)
+STEP_THRESHOLD_SETTINGS = {"short_steps", "pure_noise_steps"}
+
+
+def resume_conflicts(recorded, settings, step):
+    """The settings whose recorded value makes a resume at `step` with `settings` train another model than a run
+    with `settings` from the start: any that differ, except a step threshold neither value has reached yet."""
+    return sorted(k for k in settings if recorded[k] != settings[k]
+                  and not (k in STEP_THRESHOLD_SETTINGS and step <= min(recorded[k], settings[k])))
+
+
 def run_phase(name, args, params, loss_fn, total, peak_lr, settings, flags="", ema_decay=None):
     """Trains `params` for `total` steps from the phase's checkpoint, if any. `settings` (a dict of the loss's
     options, named on the command line by `flags`) is recorded in the checkpoint, and a resume from one recorded
-    with other values exits before its first step: it would train a different model than the run says."""
+    with other values exits before its first step: it would train a different model than the run says (except a
+    step threshold not reached yet: resume_conflicts)."""
     path = os.path.join(args.run, f"{name}.pt")
     opt = torch.optim.AdamW(params.values(), lr=peak_lr, betas=(0.9, 0.99), weight_decay=0.0)
     ema = {k: v.detach().clone() for k, v in params.items()} if ema_decay else None
@@ -208,8 +222,14 @@ def run_phase(name, args, params, loss_fn, total, peak_lr, settings, flags="", e
     ck = load_checkpoint(path)
     if ck:
         recorded = {k: ck["extra"].get(k, SETTINGS_ADDED_LATER.get(k)) for k in settings}
-        if recorded != settings:                    # before the weights: another --dit-layers has other tensors
-            sys.exit(f"{name}: {path} was trained with {recorded}, not {settings} ({flags})")
+        conflicts = resume_conflicts(recorded, settings, ck["step"])
+        if conflicts:                               # before the weights: another --dit-layers has other tensors
+            sys.exit(f"{name}: {path} (step {ck['step']}) was trained with "
+                     + ", ".join(f"{k} {recorded[k]}" for k in conflicts) + ", not "
+                     + ", ".join(f"{k} {settings[k]}" for k in conflicts) + f" ({flags})")
+        for k in sorted(k for k in settings if recorded[k] != settings[k]):
+            print(f"{name}: {k} {recorded[k]} -> {settings[k]}: not reached yet at step {ck['step']}, so the run is "
+                  f"the same as one started with {settings[k]}")
         with torch.no_grad():
             for k, v in ck["params"].items():
                 params[k].copy_(v)
