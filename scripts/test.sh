@@ -19,7 +19,9 @@ run_lane() {
   local lane=$1 failed=0
   shift
   for project in "$@"; do
-    dotnet test "$project" -c Release --no-build 2>&1 | sed -u "s/^/[$lane] /" || failed=1
+    # Normal verbosity: each test's name and duration, so a slow or hung one is named in CI's log.
+    dotnet test "$project" -c Release --no-build --logger "console;verbosity=normal" 2>&1 \
+      | sed -u "s/^/[$lane] /" || failed=1
   done
   return $failed
 }
@@ -38,5 +40,5 @@ others_lane=$!
 status=0
 wait $cluster_lane || status=1
 wait $others_lane || status=1
-if [ $status -ne 0 ]; then echo "test.sh: some tests failed (search the output above for 'Failed!')" >&2; fi
+if [ $status -ne 0 ]; then echo "test.sh: some tests failed (search the output above for 'Test Run Failed' and '  Failed ')" >&2; fi
 exit $status
