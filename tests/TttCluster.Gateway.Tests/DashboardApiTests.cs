@@ -81,7 +81,8 @@ public class DashboardApiTests
         try
         {
             var about = JsonDocument.Parse(await farm.TenantA.GetStringAsync("v1/farm")).RootElement;
-            Assert.Equal("tiny", about.GetProperty("model").GetString());
+            // The shipped file is the Tiny preset with 4 blocks instead of 2 (tools/train, p9): not named "tiny".
+            Assert.Equal("4 layers × 64 wide", about.GetProperty("model").GetString());
             Assert.True(about.GetProperty("previews").GetBoolean());
 
             string id = await Farm.SubmitOkAsync(farm.TenantA, LongStory);
