@@ -81,8 +81,9 @@ public class DashboardApiTests
         try
         {
             var about = JsonDocument.Parse(await farm.TenantA.GetStringAsync("v1/farm")).RootElement;
-            // The shipped file is the Tiny preset with 4 blocks instead of 2 (tools/train, p9): not named "tiny".
-            Assert.Equal("4 layers × 64 wide", about.GetProperty("model").GetString());
+            // A file that is not the Tiny preset's shape is named by its shape (the shipped one has 4 blocks, not 2).
+            var shape = Farm.Model.Config;
+            Assert.Equal($"{shape.Layers} layers × {shape.Width} wide", about.GetProperty("model").GetString());
             Assert.True(about.GetProperty("previews").GetBoolean());
 
             string id = await Farm.SubmitOkAsync(farm.TenantA, LongStory);
