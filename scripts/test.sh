@@ -14,4 +14,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
-dotnet test TttCluster.sln -c Release --logger "console;verbosity=normal"
+# The log is kept so that, when a test fails, its name and message are printed again at the end: CI shows only the
+# last part of the output, and with eleven projects the failure is usually far above it.
+log="$(mktemp -t ttt-tests.XXXXXX.log)"
+status=0
+dotnet test TttCluster.sln -c Release --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo
+  echo "=== tests failed (exit $status); each failure again, from $log ==="
+  # A failure's block runs from its "Failed <test>" line to the next test's result line, cut at 40 lines.
+  awk '/^  Failed /{show=1; n=0} /^  (Passed|Skipped) /{show=0} show && n++ < 40' "$log"
+  grep -E "^(Failed!|Test Run Failed|error )|: error " "$log" | sort -u || true
+fi
+exit "$status"
