@@ -157,9 +157,12 @@ def make_shipped_sample():
     three storyboard scenes: golden parity on the weights users render with, not only on random ones. The text
     embeddings are the file's text_encoder tables indexed by the word-hash tokenizer (tools/train/tokenizer.py, a
     port of the C# WordTokenizer); the C# test checks its own encoder against them as well. The file's sha256 is
-    in the metadata, so a new model without a new golden fails with a clear message instead of a wrong number."""
+    in the metadata, so a new model without a new golden fails with a clear message instead of a wrong number.
+    Also three video frames of the final latents through the file's decoder (tools/train's PyTorch port of
+    TinyDecoder): the first, one blended between two latent frames, and the last."""
     sys.path.insert(0, os.path.join(REPO, "tools", "train"))
     from tokenizer import encode_ids
+    from batched_model import decode_video_frame
     path = os.path.join(REPO, SHIPPED_MODEL)
     tensors, meta = load_file(path)
     cfg = M.TttConfig.from_json(meta["ttt_config"])
@@ -179,11 +182,18 @@ def make_shipped_sample():
     out = {"noise": noise, "cond": cond, "uncond": uncond, "expected.x": x}
     for i, xi in enumerate(traj):
         out[f"expected.x_step{i}"] = xi
+    decoder = json.loads(meta["ttt_decoder"])
+    per_latent = decoder["framesPerLatentFrame"]
+    frames = [0, per_latent + per_latent // 2 + 1, (x.shape[0] - 1) * per_latent]
+    with torch.no_grad():
+        for f in frames:
+            out[f"expected.frame{f}"] = decode_video_frame(x, f, per_latent, tensors, decoder["upscale"]).contiguous()
     with open(path, "rb") as f:
         sha256 = hashlib.sha256(f.read()).hexdigest()
     write("shipped_sample4_n3.safetensors", out,
           {"segments": str(n), "steps": str(steps), "guidance": str(S), "guidance_power": str(p),
-           "weights": SHIPPED_MODEL, "weights_sha256": sha256, "texts": json.dumps(SHIPPED_TEXTS)})
+           "weights": SHIPPED_MODEL, "weights_sha256": sha256, "texts": json.dumps(SHIPPED_TEXTS),
+           "decoded_frames": json.dumps(frames)})
 
 
 def main():

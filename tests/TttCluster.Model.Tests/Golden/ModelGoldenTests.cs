@@ -87,6 +87,24 @@ public class ModelGoldenTests(ITestOutputHelper output)
         AssertSamplingMatches(model.Dit, g, Settings(g));
     }
 
+    /// <summary>The shipped file's decoder on the golden's final latents, at a frame on a latent frame and one between two.</summary>
+    [Fact]
+    public void ShippedModel_DecodedFrames_MatchReference()
+    {
+        using var g = GoldenFiles.Open("shipped_sample4_n3.safetensors");
+        var model = ModelBundle.Load(Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors"));
+        float[] latents = g.Read("expected.x").Data;
+        int latentFrames = latents.Length / model.Config.LatentFrameFloats;
+        int[] frames = System.Text.Json.JsonSerializer.Deserialize<int[]>(g.Metadata["decoded_frames"])!;
+        Assert.Equal(3, frames.Length);
+        var rgb = new float[3 * model.Decoder.Width * model.Decoder.Height];
+        foreach (int f in frames)
+        {
+            model.Decoder.DecodeFrame(latents, latentFrames, f, rgb);
+            GoldenFiles.AssertClose($"frame {f}", rgb, g.Read($"expected.frame{f}").Data, 1e-5, output);
+        }
+    }
+
     private static SamplerSettings Settings(SafetensorsFile g) =>
         new(int.Parse(g.Metadata["steps"]), double.Parse(g.Metadata["guidance"], CultureInfo.InvariantCulture),
             double.Parse(g.Metadata["guidance_power"], CultureInfo.InvariantCulture));
