@@ -88,7 +88,7 @@ public static class FarmBenchmarks
     {
         int scenes = quick ? 4 : 20, steps = quick ? 2 : 4;
         string text = Story(scenes, steps, 7);
-        var request = StoryRequests.ToRequest(StoryParser.Parse(System.Text.Encoding.UTF8.GetBytes(text), "story", StoryRequests.LimitsFor(model)));
+        var request = StoryRequests.ToRequest(StoryParser.Parse(System.Text.Encoding.UTF8.GetBytes(text), "story", StoryRequests.LimitsFor(model)), model);
         var local = new List<double>();
         var farm = new List<double>();
         for (int round = 0; round < (quick ? 2 : 6); round++)

@@ -16,7 +16,7 @@ public static class RenderBenchmarks
             throw new ArgumentException($"the render benchmark reads {StoryPath}: run it from the repository root");
         var story = StoryParser.ParseFile(StoryPath, StoryRequests.LimitsFor(model));
         // Quick mode: 4 denoising steps instead of the story's 20; decoding and encoding are the same.
-        var request = StoryRequests.ToRequest(story, stepsOverride: quick ? 4 : null);
+        var request = StoryRequests.ToRequest(story, model, stepsOverride: quick ? 4 : null);
         string dir = Directory.CreateTempSubdirectory("ttt-bench-render-").FullName;
         try
         {

@@ -109,7 +109,7 @@ public static partial class StoryApi
                     ["omittedErrors"] = e.OmittedErrorCount,
                 });
         }
-        var request = StoryRequests.ToRequest(story);
+        var request = StoryRequests.ToRequest(story, model);
 
         // Durable before the answer: the record first, then the queue entry, then the tenant's list (a crash in between
         // leaves at worst a story that renders without being listed, never one listed as queued that nothing renders).

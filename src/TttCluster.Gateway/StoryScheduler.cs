@@ -107,7 +107,7 @@ public sealed class StoryScheduler(IGrainFactory grains, ModelBundle model, IBlo
                 return;
             }
             stepsDone = story.StepsDone;
-            var request = StoryRequests.ToRequest(StoryParser.Parse(Encoding.UTF8.GetBytes(story.Source), id, StoryRequests.LimitsFor(model)));
+            var request = StoryRequests.ToRequest(StoryParser.Parse(Encoding.UTF8.GetBytes(story.Source), id, StoryRequests.LimitsFor(model)), model);
             var job = new LatentSampler(model).CreateJob(id, request);
             await SetStateAsync(id, StoryStates.Rendering, stepsDone, null);
             var progress = new ProgressSink(p =>

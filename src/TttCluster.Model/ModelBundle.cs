@@ -1,5 +1,6 @@
 using TttCluster.Model.Decoding;
 using TttCluster.Model.Parameters;
+using TttCluster.Model.Sampling;
 using TttCluster.Model.Text;
 using TttCluster.Model.Weights;
 using TttCluster.Tensors;
@@ -11,7 +12,8 @@ namespace TttCluster.Model;
 /// the three configs (<c>ttt_config</c>, <c>ttt_text_encoder</c>, <c>ttt_decoder</c>); the tensors must match their
 /// inventories exactly, so a missing, extra or mis-shaped tensor is named with expected and found shapes.
 /// </summary>
-public sealed class ModelBundle(ModelParameters dit, ITextEncoder textEncoder, IVideoDecoder decoder, bool trained, ModelTraining? training = null)
+public sealed class ModelBundle(ModelParameters dit, ITextEncoder textEncoder, IVideoDecoder decoder, bool trained, ModelTraining? training = null,
+                                SamplerSettings? samplerDefaults = null)
 {
     /// <summary>Metadata flag; absent or "false" means the weights are a seeded initialisation, not a trained model.</summary>
     public const string TrainedKey = "ttt_trained";
@@ -23,6 +25,10 @@ public sealed class ModelBundle(ModelParameters dit, ITextEncoder textEncoder, I
     public bool IsTrained { get; } = trained;
     /// <summary>How the weights were trained (metadata <c>ttt_training</c>), or null when the file does not say.</summary>
     public ModelTraining? Training { get; } = training;
+    /// <summary>What a story that leaves a sampler setting out gets: the file's own (metadata <c>ttt_sampler</c>), else the engine's.</summary>
+    public SamplerSettings SamplerDefaults { get; } = samplerDefaults ?? new SamplerSettings();
+    /// <summary>Whether <see cref="SamplerDefaults"/> came from the file.</summary>
+    public bool HasOwnSamplerDefaults { get; } = samplerDefaults is not null;
     public ModelConfig Config => Dit.Config;
 
     public const int DefaultVocabularySize = 4096;
@@ -82,6 +88,8 @@ public sealed class ModelBundle(ModelParameters dit, ITextEncoder textEncoder, I
         var dit = new ModelParameters(config, tensors.Where(kv => ditNames.Contains(kv.Key)).ToDictionary());
         bool trained = file.Metadata.TryGetValue(TrainedKey, out var t) && t == "true";
         var training = file.Metadata.TryGetValue(ModelTraining.MetadataKey, out var json) ? ModelTraining.Parse(json, path) : null;
-        return new ModelBundle(dit, HashedTextEncoder.FromTensors(vocabulary, config, tensors), new TinyDecoder(config, decoderConfig, tensors), trained, training);
+        var sampler = file.Metadata.TryGetValue(SamplerSettings.MetadataKey, out var samplerJson) ? SamplerSettings.FromMetadata(samplerJson, path) : null;
+        return new ModelBundle(dit, HashedTextEncoder.FromTensors(vocabulary, config, tensors), new TinyDecoder(config, decoderConfig, tensors), trained,
+            training, sampler);
     }
 }

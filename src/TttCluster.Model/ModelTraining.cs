@@ -1,6 +1,3 @@
-using System.Text.Json;
-using TttCluster.Model.Weights;
-
 namespace TttCluster.Model;
 
 /// <summary>
@@ -15,21 +12,9 @@ public sealed record ModelTraining(string Data, long AutoencoderSteps, long Deno
 
     public static ModelTraining Parse(string json, string path)
     {
-        JsonElement root;
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            throw Problem(path, $"expected JSON, found text that is not ({e.Message})");
-        }
-        if (root.ValueKind != JsonValueKind.Object)
-            throw Problem(path, $"expected a JSON object, found {root.ValueKind.ToString().ToLowerInvariant()}");
-        return new ModelTraining(
-            Text(root, "data", path), Count(root, "autoencoderSteps", path), Count(root, "denoiserSteps", path),
-            Count(root, "seed", path), Text(root, "date", path), Text(root, "code", path), Text(root, "objective", path));
+        var entry = MetadataJson.Parse(json, path, MetadataKey, "written by tools/train/train.py; see tools/train/README.md");
+        return new ModelTraining(entry.Text("data"), entry.Count("autoencoderSteps"), entry.Count("denoiserSteps"),
+            entry.Count("seed"), entry.Text("date"), entry.Text("code"), entry.Text("objective"));
     }
 
     /// <summary>The lines `ttt info` prints under "weights: trained".</summary>
@@ -39,25 +24,4 @@ public sealed record ModelTraining(string Data, long AutoencoderSteps, long Deno
         yield return $"training data: {Data}";
         yield return $"training objective: {Objective}";
     }
-
-    private static string Text(JsonElement root, string field, string path) =>
-        Field(root, field, path) is var v && v.ValueKind == JsonValueKind.String ? v.GetString()!
-            : throw Problem(path, $"{field}: expected a string, found {Shown(v)}");
-
-    private static long Count(JsonElement root, string field, string path) =>
-        Field(root, field, path) is var v && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n) && n >= 0 ? n
-            : throw Problem(path, $"{field}: expected a whole number ≥ 0, found {Shown(v)}");
-
-    private static JsonElement Field(JsonElement root, string field, string path) =>
-        root.TryGetProperty(field, out var v) ? v : throw Problem(path, $"{field}: expected a field, found none");
-
-    /// <summary>The value as written, cut to 40 characters (an untrusted file can hold anything there).</summary>
-    private static string Shown(JsonElement value)
-    {
-        string raw = value.GetRawText();
-        return raw.Length <= 40 ? raw : raw[..40] + "…";
-    }
-
-    private static WeightsFileException Problem(string path, string problem) =>
-        new(path, null, $"__metadata__ {MetadataKey}: {problem}", "written by tools/train/train.py; see tools/train/README.md");
 }

@@ -14,12 +14,12 @@ public static class StoryRequests
         new(MaxScenes, model.TextEncoder.TokensPerSegment, model.TextEncoder.CountTokens);
 
     /// <summary>
-    /// Scenes, seed and sampler settings; the story's own values unless overridden, the sampler's defaults
-    /// (<see cref="SamplerSettings"/>) where the story says nothing. A story without a seed renders with seed 0.
+    /// Scenes, seed and sampler settings; the story's own values unless overridden, the model's defaults
+    /// (<see cref="ModelBundle.SamplerDefaults"/>) where the story says nothing. A story without a seed renders with seed 0.
     /// </summary>
-    public static RenderRequest ToRequest(Story story, ulong? seedOverride = null, int? stepsOverride = null)
+    public static RenderRequest ToRequest(Story story, ModelBundle model, ulong? seedOverride = null, int? stepsOverride = null)
     {
-        var defaults = new SamplerSettings();
+        var defaults = model.SamplerDefaults;
         return new RenderRequest(story.Scenes.Select(s => new SceneText(s.Text, s.NegativeText)).ToArray(),
             seedOverride ?? story.Seed ?? 0,
             new SamplerSettings(stepsOverride ?? story.Settings.Steps ?? defaults.Steps,

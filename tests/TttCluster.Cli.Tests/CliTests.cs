@@ -70,6 +70,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains("weights: trained\n", output);
         Assert.Matches(@"training: [\d,]+ autoencoder steps, then [\d,]+ denoiser steps; seed \d+; \d{4}-\d\d-\d\d; tools/train/train.py at [0-9a-f]+", output);
         Assert.Contains("training data: storyboard world", output);
+        Assert.Matches(@"sampler defaults \(for stories that leave them out\): \d+ steps, guidance [\d.]+ \(power [\d.]+\), the file's own", output);
     }
 
     [Theory]

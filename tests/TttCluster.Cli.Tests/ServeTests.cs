@@ -50,7 +50,7 @@ public class ServeTests(ITestOutputHelper output)
         string latentsPath = Path.Combine(scratch, $"latents-{id}.safetensors");
         File.WriteAllBytes(latentsPath, await client.GetByteArrayAsync($"v1/stories/{id}/latents"));
         var model = ModelBundle.Load(Path.Combine(AppContext.BaseDirectory, "models", "tiny.safetensors"));
-        var request = StoryRequests.ToRequest(StoryParser.Parse(Encoding.UTF8.GetBytes(document), "story", StoryRequests.LimitsFor(model)));
+        var request = StoryRequests.ToRequest(StoryParser.Parse(Encoding.UTF8.GetBytes(document), "story", StoryRequests.LimitsFor(model)), model);
         float[] local = new LatentSampler(model).Sample(request, null, null, CancellationToken.None);
         float[] farm = LatentsFile.Read(latentsPath);
         Assert.Equal(local.Length, farm.Length);

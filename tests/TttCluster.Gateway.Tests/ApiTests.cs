@@ -19,7 +19,7 @@ public class ApiTests(ITestOutputHelper output)
     private static float[] LocalLatents(string story)
     {
         var parsed = StoryParser.Parse(Encoding.UTF8.GetBytes(story), "story", StoryRequests.LimitsFor(Farm.Model));
-        return new LatentSampler(Farm.Model).Sample(StoryRequests.ToRequest(parsed), null, null, CancellationToken.None);
+        return new LatentSampler(Farm.Model).Sample(StoryRequests.ToRequest(parsed, Farm.Model), null, null, CancellationToken.None);
     }
 
     private static float[] LatentsOf(byte[] safetensors, string scratch)

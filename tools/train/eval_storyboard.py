@@ -49,11 +49,11 @@ CLI = os.path.join(ROOT, "artifacts", "bin", "TttCluster.Cli", "release", "ttt.d
 SEED_OFFSET = 100_000
 
 
-def eval_stories(geometry, count, lengths):
-    """`count` held-out stories, the i-th of lengths[i % len(lengths)] scenes: deterministic, the same for every
-    model, so scores are comparable between runs."""
+def eval_stories(geometry, count, lengths, skip=0):
+    """`count` held-out stories from the `skip`-th on, the i-th of lengths[i % len(lengths)] scenes: deterministic,
+    the same for every model, so scores are comparable between runs."""
     return [sb.generate_story(sb.EVAL_SEEDS.start + SEED_OFFSET + i, lengths[i % len(lengths)], "eval", geometry,
-                              geometry.text_tokens) for i in range(count)]
+                              geometry.text_tokens) for i in range(skip, skip + count)]
 
 
 def story_from_file(path):
@@ -76,11 +76,11 @@ def story_from_file(path):
 # ----------------------------------------------------------------------------------------------------------------
 # Where the latents come from: the engine, or the autoencoder (the ceiling)
 # ----------------------------------------------------------------------------------------------------------------
-def engine_latents(story, model, work, steps, guidance):
+def engine_latents(story, model, work, steps, guidance, guidance_power):
     """`ttt render STORY.yaml --model FILE --save-latents L -o out.mp4` → the final latents [T, C, h, w]."""
     name = os.path.join(work, f"story-{story.seed}")
     with open(name + ".yaml", "w") as f:
-        f.write(sb.story_yaml(story, steps=steps, guidance=guidance))
+        f.write(sb.story_yaml(story, steps=steps, guidance=guidance, guidance_power=guidance_power))
     cmd = ["dotnet", CLI, "render", name + ".yaml", "--model", model, "--save-latents", name + ".safetensors",
            "-o", name + ".mp4", "--quiet"]
     done = subprocess.run(cmd, capture_output=True, text=True)
@@ -205,11 +205,15 @@ def main():
     source.add_argument("--model", help="model file to render with (`ttt render --model`)")
     source.add_argument("--autoencoder", help="an ae.pt checkpoint of train.py: the autoencoder's ceiling instead")
     p.add_argument("--stories", type=int, default=40)
+    p.add_argument("--skip", type=int, default=0, help="start at the N-th held-out story: with --skip 40, a second set "
+                   "of 40 on which to confirm a setting (e.g. --guidance) chosen on the first")
     p.add_argument("--lengths", default="2,4,8", help="scenes a story, cycled over the stories")
     p.add_argument("--story", action="append", help="check this story file (in the world's language, e.g. "
                    "examples/one-minute.yaml) instead of the held-out stories; may be given more than once")
-    p.add_argument("--steps", type=int, help="denoising steps (default: the engine's, 20)")
-    p.add_argument("--guidance", type=float, help="classifier-free guidance (default: the engine's)")
+    p.add_argument("--steps", type=int, help="denoising steps (default: the model file's own, else the engine's, 20)")
+    p.add_argument("--guidance", type=float, help="classifier-free guidance (default: the model file's own, else the engine's)")
+    p.add_argument("--guidance-power", type=float, help="power of the guidance schedule (default: the model file's own, "
+                   "else the engine's)")
     p.add_argument("--work", help="folder for the YAML, latents and MP4s (default: a temporary folder)")
     p.add_argument("--json", help="write every scene's checks and detections here")
     p.add_argument("--threads", type=int, default=1)
@@ -224,7 +228,8 @@ def main():
         geometry = sf.Geometry.from_model(args.model)
         work = args.work or tempfile.mkdtemp(prefix="ttt-eval-")
         os.makedirs(work, exist_ok=True)
-        latents_of = lambda story: engine_latents(story, os.path.abspath(args.model), work, args.steps, args.guidance)
+        latents_of = lambda story: engine_latents(story, os.path.abspath(args.model), work, args.steps, args.guidance,
+                                                    args.guidance_power)
         title = f"{args.model}: `ttt render` of held-out stories (files in {work})"
     else:
         W = {k: v.float() for k, v in torch.load(args.autoencoder)["params"].items()}
@@ -232,7 +237,7 @@ def main():
         latents_of = lambda story: autoencoder_latents(story, geometry, W)
         title = f"{args.autoencoder}: autoencoder ceiling (encode → decode of the world's frames)"
 
-    stories = [story_from_file(f) for f in args.story] if args.story else eval_stories(geometry, args.stories, lengths)
+    stories = [story_from_file(f) for f in args.story] if args.story else eval_stories(geometry, args.stories, lengths, args.skip)
     records, started = [], time.time()
     for i, story in enumerate(stories):
         records += check_story(story, latents_of(story), W, geometry)

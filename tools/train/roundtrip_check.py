@@ -27,6 +27,8 @@ from batched_model import ref  # noqa: E402
 from safetensors_io import load_file  # noqa: E402
 from tokenizer import encode_ids  # noqa: E402
 
+GUIDANCE, GUIDANCE_POWER = 4.0, 1.0
+
 MASK = (1 << 64) - 1
 
 
@@ -67,7 +69,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="ttt-roundtrip-")
     story_path, video, latents_path = (os.path.join(tmp, n) for n in ("story.yaml", "story.mp4", "latents.safetensors"))
     with open(story_path, "w") as f:
-        f.write(sb.story_yaml(story, steps=args.steps))
+        # Settings spelled out: a model file's own defaults (ttt_sampler) would otherwise apply to the C# side only.
+        f.write(sb.story_yaml(story, steps=args.steps, guidance=GUIDANCE, guidance_power=GUIDANCE_POWER))
     cli = os.path.join(ROOT, "artifacts", "bin", "TttCluster.Cli", "release", "ttt.dll")
     subprocess.run(["dotnet", cli, "render", story_path, "--model", args.model, "-o", video,
                     "--save-latents", latents_path, "--quiet"], check=True)
@@ -79,7 +82,7 @@ def main():
     ids = torch.tensor([encode_ids(s.text, geometry.vocabulary_size, geometry.text_tokens) for s in story.scenes])
     empty = torch.tensor([encode_ids("", geometry.vocabulary_size, geometry.text_tokens)] * args.scenes)
     with torch.no_grad():
-        x, _, _ = ref.sample(noise, bm.encode_text(ids, W), bm.encode_text(empty, W), args.steps, 4.0, 1.0, W, cfg)
+        x, _, _ = ref.sample(noise, bm.encode_text(ids, W), bm.encode_text(empty, W), args.steps, GUIDANCE, GUIDANCE_POWER, W, cfg)
     rel = ((x - cs_latents).abs().max() / cs_latents.abs().max()).item()
     print(f"latents ({args.scenes} scenes, {args.steps} steps): relative maxdiff C# vs PyTorch {rel:.2e}")
 

@@ -256,11 +256,11 @@ def is_carried(scene):
 # ----------------------------------------------------------------------------------------------------------------
 # Story files
 # ----------------------------------------------------------------------------------------------------------------
-def story_yaml(story, steps=None, guidance=None):
+def story_yaml(story, steps=None, guidance=None, guidance_power=None):
     """A story file for `ttt render` (docs/STORY.md). Texts are JSON strings, which YAML reads as double-quoted
     scalars; the world's texts are plain ASCII, so nothing needs escaping beyond what json.dumps does."""
     lines = [f"title: {json.dumps(story.title)}", f"seed: {story.seed}"]
-    settings = {k: v for k, v in (("steps", steps), ("guidance", guidance)) if v is not None}
+    settings = {k: v for k, v in (("steps", steps), ("guidance", guidance), ("guidance_power", guidance_power)) if v is not None}
     if settings:
         lines.append("settings: { " + ", ".join(f"{k}: {v}" for k, v in settings.items()) + " }")
     lines.append("scenes:")

@@ -39,6 +39,8 @@ public static class InfoCommand
             output.WriteLine(bundle.IsTrained ? "weights: trained" + (bundle.Training is null ? " (the file does not say how)" : "")
                 : "weights: seeded initialisation, NOT trained (videos show the untrained model's output)");
             foreach (string line in bundle.Training?.Describe() ?? []) output.WriteLine(line);
+            output.WriteLine($"sampler defaults (for stories that leave them out): {bundle.SamplerDefaults.Describe()}" +
+                             (bundle.HasOwnSamplerDefaults ? ", the file's own" : ", the engine's (the file names none)"));
         }
         else p = ModelFile.Load(path);
         var c = p.Config;

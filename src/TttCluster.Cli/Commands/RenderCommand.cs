@@ -62,7 +62,7 @@ public static class RenderCommand
 
         var model = StoryLoading.LoadModel(modelPath);
         var story = StoryLoading.Load(storyPath, model);
-        var request = StoryRequests.ToRequest(story, seedOverride, stepsOverride);
+        var request = StoryRequests.ToRequest(story, model, seedOverride, stepsOverride);
         int steps = request.Sampler.Steps;
 
         if (!quiet)
